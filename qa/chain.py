@@ -1,0 +1,78 @@
+"""The question-answering chain: question → retrieve → answer → cited :class:`Answer`.
+
+``ask``, ``eval`` and the chat page all go through :class:`QAChain`, so they
+always answer the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from qa.answer import Answerer, ExtractiveAnswerer
+from qa.cite import Answer
+from qa.embed import Embedder, get_embedder
+from qa.index import Index
+from qa.ingest import IngestReport, ingest_folder
+from qa.retrieve import DenseRetriever
+from qa.settings import Settings
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as written (empty, too long)."""
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
+        )
+    return question
+
+
+def open_index(settings: Settings) -> Index:
+    return Index(settings.data_dir, settings.collection, settings.embedding.model)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    e = settings.embedding
+    return get_embedder(e.model, e.device, e.batch_size)
+
+
+def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    if settings.answer.backend == "extractive":
+        return ExtractiveAnswerer(embedder, settings.answer)
+    raise ValueError(f"unknown answer backend {settings.answer.backend!r}")
+
+
+class QAChain:
+    """Retriever and answerer over one index, built from settings."""
+
+    def __init__(self, settings: Settings, index: Index | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.index = index or open_index(settings)
+        self.embedder = embedder or embedder_for(settings)
+        self.answerer = make_answerer(settings, self.embedder)
+
+    def ensure_ingested(self, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> IngestReport | None:
+        """Ingest the default corpus when the index is empty; otherwise do nothing."""
+        if self.index.count() > 0:
+            return None
+        folder = self.settings.corpus_dir
+        log(f"the index is empty: ingesting {folder} first")
+        report = ingest_folder(folder, self.index, self.embedder, self.settings.chunk, log=log)
+        log(report.summary())
+        return report
+
+    def retriever(self, k: int | None = None) -> DenseRetriever:
+        return DenseRetriever(index=self.index, embedder=self.embedder, k=k or self.settings.retrieval.k)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        question = check_question(question)
+        passages = self.retriever(k).invoke(question)
+        return self.answerer.answer(question, passages)

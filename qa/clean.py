@@ -1,0 +1,129 @@
+"""Stage 2, clean: turn a raw file into an article: a title and normalised body text.
+
+The cleaned text is what gets stored; every passage and citation offset points into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from qa.load import LoadError, RawDocument
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    title: str
+    text: str
+    source: str  # the file it came from
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(f"{self.title}\n{self.text}".encode()).hexdigest()
+
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def normalise_whitespace(text: str) -> str:
+    """NFC-normalise, unify line ends, collapse runs of spaces, strip lines, keep paragraph breaks."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+
+
+def guess_title(text: str) -> str:
+    """The first line that looks like a headline (three words or more), else the first line."""
+    lines = [line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()]
+    for line in lines[:5]:
+        if len(line.split()) >= 3 and len(line) <= 200:
+            return line
+    return lines[0][:200] if lines else ""
+
+
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "footer", "header", "aside", "form", "button"}
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "section", "article", "blockquote", "pre", "figcaption", "dd", "dt", "main", "hr",
+}
+
+
+class _HTMLText(HTMLParser):
+    """Collects visible text, with newlines at block boundaries, and the page title."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.in_title = False
+        self.in_h1 = False
+        self.title = ""
+        self.h1 = ""
+        self.meta_title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth += 1
+        elif tag == "title":
+            self.in_title = True
+        elif tag == "h1":
+            self.in_h1 = True
+        elif tag == "meta":
+            values = dict(attrs)
+            if values.get("property") == "og:title" and values.get("content"):
+                self.meta_title = values["content"] or ""
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:  # a self-closed skip tag opens nothing
+            return
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag == "title":
+            self.in_title = False
+        elif tag == "h1":
+            self.in_h1 = False
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+            return
+        if self.skip_depth:
+            return
+        if self.in_h1:
+            self.h1 += data
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, str]:
+    """Visible text of an HTML page and its title (og:title, <title>, or the first <h1>)."""
+    parser = _HTMLText()
+    parser.feed(markup)
+    parser.close()
+    text = normalise_whitespace("".join(parser.parts))
+    title = next(
+        (normalise_whitespace(t) for t in (parser.meta_title, parser.h1, parser.title) if t.strip()), ""
+    )
+    return text, title
+
+
+def clean(raw: RawDocument) -> Article:
+    """Clean a raw document into an :class:`Article`. Raises :class:`LoadError` if no text is left."""
+    if raw.format == "html":
+        text, title = html_to_text(raw.text)
+    else:
+        text, title = normalise_whitespace(raw.text), ""
+    if not text:
+        raise LoadError("no text left after cleaning")
+    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path))

