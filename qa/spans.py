@@ -27,11 +27,11 @@ _MONTHS = (
 _WEEKDAYS = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 _DATE = re.compile(
     rf"\b(?:"
-    rf"(?:{_WEEKDAYS},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:,?\s+\d{{4}})?"  # 14 Jul 2015
+    rf"\d{{4}}-\d{{2}}-\d{{2}}"  # 2015-07-14
+    rf"|(?:{_WEEKDAYS},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:,?\s+\d{{4}})?"  # 14 Jul 2015
     rf"|(?:{_WEEKDAYS},?\s+)?{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"  # December 25, 2014
     rf"|(?:(?:early|mid|late)[- ])?{_MONTHS}\s+\d{{4}}"  # September 2014
     rf"|(?:(?:early|mid|late)[- ])?(?:1[5-9]|20)\d{{2}}s?"  # 2015, 1990s
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}"  # 2015-07-14
     rf"|(?:(?:last|next|this|on|early|late)\s+)?{_WEEKDAYS}"  # on Tuesday
     rf"|(?:last|next|this)\s+(?:week|month|year)"
     rf")\b"
@@ -53,8 +53,9 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 # A capitalised word, optionally with a lower-case particle prefix (al-Abadi) or inner capitals.
-_CAP = r"(?:(?:al|el|bin|ibn|de|van|von)-)?[A-Z][\w'’.-]*"
-_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|bin|ibn|de|da|van|von|of|the|and)\s+)?{_CAP})*")
+# A possessive ('s) ends a run: "Iraq's Haider al-Abadi" is two names.
+_CAP = r"(?:(?:al|el|bin|ibn|de|van|von)-)?[A-Z][\w.-]*(?:['’](?!s\b)\w+)*"
+_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|bin|ibn|de|da|van|von|of|the|and)\s+)?{_CAP})*(?:['’]s\b)?")
 _PLACE_CUES = re.compile(r"\b(?:in|at|from|to|near|outside|inside|into|across|towards?)\s+$", re.IGNORECASE)
 
 # Leading words of a capitalised run that are titles or roles, not names.
