@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import Any
 
 import gradio as gr
@@ -29,13 +30,13 @@ NO_SOURCES = "*Ask a question: the sources of the answer appear here.*"
 Message = dict[str, Any]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
-_MD_LINE_START = re.compile(r"^(\s*)(\d+[.)]|[-+=])")
+_MD_LIST_START = re.compile(r"^(\d+)([.)])|^([-+=])")  # "1." "1)" "-" "+" "=" would start a list or heading
 
 
 def md(text: str) -> str:
     """``text`` shown literally in Markdown, on one line (whitespace collapsed)."""
     text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return _MD_LIST_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", text)
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -154,7 +155,8 @@ def serve(settings: Settings) -> None:
         _, local_url, _ = app.launch(
             server_name=host, server_port=port or None, share=False, quiet=True, prevent_thread_lock=True
         )
-    except OSError as exc:
-        raise SystemExit(f"qa serve: error: cannot listen on {host}:{port}: {exc}") from exc
+    except OSError:  # Gradio reports any failure to bind this way
+        print(f"qa serve: error: cannot listen on {host}:{port}: is the port in use? Try --port", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"qa: chat page at {local_url}  (Ctrl+C to stop)", flush=True)
     app.block_thread()

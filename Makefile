@@ -1,0 +1,35 @@
+# qa: two commands on a fresh machine.
+#   make run    set up .venv, ingest seeds/ if the index is empty, answer the example question
+#   make test   set up .venv, run the whole test suite (unit, integration, chat page, eval gate)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+QUESTION ?= How many peshmerga did Turkey train?
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run chat test eval install clean
+
+run: $(VENV)/.installed
+	$(BIN)/python -m qa ask "$(QUESTION)"
+
+chat: $(VENV)/.installed
+	$(BIN)/python -m qa serve
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+eval: $(VENV)/.installed
+	$(BIN)/python -m qa eval
+
+install: $(VENV)/.installed
+
+# torch first and pinned: the CPU build; an unpinned resolve would pull GBs of CUDA wheels.
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+clean:
+	rm -rf $(VENV) data
