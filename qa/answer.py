@@ -11,7 +11,6 @@ enough, it refuses.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,11 +22,13 @@ from qa.chunk import split_sentences
 from qa.cite import Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder
 from qa.settings import AnswerSettings
-from qa.spans import Kind, TypedSpan, expected_kind, find
-from qa.text import content_terms, normalise_answer
+from qa.spans import Kind, TypedSpan, expected_kind, pick_span
+from qa.text import content_terms
 
 REFUSAL = "The articles do not say."
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# Support = this share of embedding similarity + the rest of question-word overlap. Chosen with
+# /min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact together (README, "Eval").
+SEMANTIC_WEIGHT = 0.7
 
 
 class Answerer(Protocol):
@@ -88,36 +89,6 @@ def lexical_overlap(question_terms: list[str], sentence_terms: set[str], idf: di
     return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
 
 
-def best_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
-    """The span of ``kind`` nearest to the question's words, skipping spans the question itself names."""
-    q_norm = normalise_answer(question)
-    q_terms = set(content_terms(question))
-    spans = [
-        s for s in find(sentence, kind)
-        if normalise_answer(s.text) not in q_norm and not set(content_terms(s.text)) <= q_terms
-    ]
-    if not spans:
-        return None
-    anchors = [pos for term, pos in _term_positions(sentence) if term in q_terms]
-    if not anchors:
-        return spans[0]
-
-    def distance(span: TypedSpan) -> int:
-        return min(0 if span.start <= a < span.end else min(abs(a - span.start), abs(a - span.end)) for a in anchors)
-
-    return min(spans, key=distance)
-
-
-def _term_positions(sentence: str) -> list[tuple[str, int]]:
-    """(stemmed content term, offset) for each content word of the sentence."""
-    out = []
-    for m in _WORD.finditer(sentence):
-        terms = content_terms(m.group())
-        if terms:
-            out.append((terms[0], m.start()))
-    return out
-
-
 class ExtractiveAnswerer:
     """Quotes the best-supported sentences; gives the asked-for span; refuses when support is weak."""
 
@@ -138,9 +109,9 @@ class ExtractiveAnswerer:
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
-            c.support = 0.5 * c.semantic + 0.5 * c.lexical
+            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical
             if kind is not Kind.SENTENCE:
-                c.span = best_span(c.text, kind, question)
+                c.span = pick_span(c.text, kind, question)
                 c.support += 0.05 if c.span else -0.1
         return sorted(candidates, key=lambda c: c.support, reverse=True)
 

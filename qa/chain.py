@@ -25,14 +25,12 @@ class QuestionError(ValueError):
 
 
 def check_question(question: str) -> str:
-    question = " ".join(question.split())
-    if not question:
+    length = len(question.strip())
+    if not length:
         raise QuestionError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"the question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
-        )
-    return question
+    if length > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {length:,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+    return " ".join(question.split())
 
 
 def open_index(settings: Settings) -> Index:

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
-    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, FileNotFoundError, NotADirectoryError) as exc:
+    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, OSError) as exc:
         print(f"qa {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -70,7 +70,7 @@ class ServerSettings(BaseModel):
     """The Gradio chat page."""
 
     host: str = Field("127.0.0.1", description="Interface to bind. Localhost by default.")
-    port: int = Field(7860, ge=0, le=65535, description="Port to listen on (0 picks a free one).")
+    port: int = Field(7860, ge=0, le=65535, description="Port to listen on; 0 takes the first free port from 7860 up.")
 
 
 class Settings(BaseSettings):

@@ -42,7 +42,7 @@ _NUMBER_WORDS = (
     r"hundred|hundreds|thousand|thousands|dozen|dozens|half|a few|several)"
 )
 _SCALE = (
-    r"(?:\s?(?:%|per ?cent|percent|million|billion|trillion|thousand|hundred|bn\b|m\b))?"
+    r"(?:[\s-]?(?:%|per ?cent|percent|million|billion|trillion|thousand|hundred|bn\b|m\b))?"
     r"(?:\s(?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|tons?|tonnes?|barrels?|dollars?|euros?|years?|"
     r"months?|weeks?|days?|hours?|minutes?)\b)?"
 )
@@ -65,7 +65,12 @@ TITLE_WORDS = frozenset(
     undersecretary ambassador minister's deputy director officer top mr mrs ms dr sir lord former
     acting vice new state national""".split()
 )
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ish|ian|ese|ean|qi|ani|i)$")
+_DEMONYM = re.compile(
+    r"^(?:[A-Z][a-z]+(?:ish|ian|ese|ean)|Iraqi|Israeli|Saudi|Kuwaiti|Pakistani|Afghan|Bangladeshi|Emirati|Yemeni|"
+    r"Omani|Qatari|Bahraini|Somali|Nepali|Azerbaijani|Thai|Shiite|Shia|Sunni|Dutch|French|Greek|Swiss|Czech)$"
+)
+# Words that describe an organisation rather than name it, when left alone after trimming.
+_GENERIC = frozenset("ministry office government forces state department agency council army".split())
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,10 @@ def names(sentence: str, kind: Kind = Kind.NAME) -> list[TypedSpan]:
             tokens.pop(0)
         while tokens and tokens[-1].group().lower() in {"of", "the", "and", "al", "bin", "de"}:
             tokens.pop()
-        if not tokens:
+        if not tokens or (len(tokens) == 1 and tokens[0].group().lower() in _GENERIC):
             continue
+        if m.start() + tokens[0].start() == 0 and len(tokens) == 1 and sentence[tokens[0].end():].startswith(","):
+            continue  # "Separately, ..." / "However, ..."
         start, end = m.start() + tokens[0].start(), m.start() + tokens[-1].end()
         text = re.sub(r"['’]s?$", "", sentence[start:end].rstrip(".,"))
         span = TypedSpan(start, start + len(text), kind, text)
@@ -143,7 +150,7 @@ _KIND_CUES: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"\bhow (?:many|much|far|long|large|big|old|often)\b|\bwhat (?:number|percentage|amount|share|proportion)\b|\bnumber of\b", re.I), Kind.NUMBER),
     (re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b|\bdate\b", re.I), Kind.DATE),
     (re.compile(r"\bwhere\b|\bwhich (?:country|city|town|region|province|place|state|village)\b|\bwhat (?:country|city|town|region|province|place|state)\b|\blocation\b", re.I), Kind.PLACE),
-    (re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|leader|minister|official|company|organi[sz]ation|group|team|party|agency|newspaper|outlet)\b|\bwhat (?:company|organi[sz]ation|group|team|party|agency)\b|\bname of\b", re.I), Kind.NAME),
+    (re.compile(r"\bwho(?:m|se)?\b|\b(?:which|what)\b(?:\s+[\w-]+){0,2}\s+(?:person|people|leader|minister|official|president|commander|general|king|queen|company|firm|organi[sz]ation|group|team|party|agency|newspaper|outlet|channel|network|force|militia|body|council|man|woman|player|director|author|artist|band)s?\b|\bname of\b", re.I), Kind.NAME),
 ]
 
 
@@ -151,3 +158,69 @@ def expected_kind(question: str) -> Kind:
     """The kind of span a question asks for, from its wh-phrase; SENTENCE when it asks for none."""
     matches = [(m.start(), kind) for pattern, kind in _KIND_CUES if (m := pattern.search(question))]
     return min(matches)[1] if matches else Kind.SENTENCE
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
+
+
+def _anchors(sentence: str, question_terms: set[str]) -> list[int]:
+    """Offsets of the sentence's words that the question also uses."""
+    from qa.text import content_terms
+
+    return [m.start() for m in _WORD.finditer(sentence) if set(content_terms(m.group())) & question_terms]
+
+
+def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -> TypedSpan | None:
+    """``span`` without a leading acronym the question names; None if it repeats the question's words."""
+    from qa.text import content_terms
+
+    words = list(_WORD.finditer(span.text))
+    # A leading acronym or title the question names ("UN Security Council") may go; a name part may not.
+    while words and len(words) > 1 and words[0].group().isupper() and set(content_terms(words[0].group())) & q_terms:
+        words.pop(0)
+    while words and words[0].group().lower() in {"of", "the", "and", "s"}:
+        words.pop(0)
+    while words and words[-1].group().lower() in {"of", "the", "and"}:
+        words.pop()
+    if not words or any(set(content_terms(w.group())) & q_terms for w in words):
+        return None
+    start, end = span.start + words[0].start(), span.start + words[-1].end()
+    if span.kind is Kind.NUMBER and (start, end) != (span.start, span.end):
+        return None
+    return TypedSpan(start, end, span.kind, sentence[start:end])
+
+
+def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
+    """The span of ``kind`` in ``sentence`` that best answers ``question``, or None.
+
+    Spans that repeat the question's own words are never the answer. Among the
+    rest, the one nearest the question's words wins, with small preferences a
+    reader would apply: a name after "by" answers "who did it"; a name right
+    after "in/to/at" is a place, not a person; a number right before a word of
+    the question ("1,600 peshmerga") is what a "how many" asks for.
+    """
+    from qa.text import content_terms
+
+    q_terms = set(content_terms(question))
+    spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
+    if not spans:
+        return None
+    anchors = _anchors(sentence, q_terms)
+
+    def cost(span: TypedSpan) -> float:
+        outside = [a for a in anchors if not span.start <= a < span.end]
+        distance = min((min(abs(a - span.start), abs(a - span.end)) for a in outside), default=200)
+        before = sentence[: span.start]
+        after = sentence[span.end :]
+        value = distance / 40
+        if kind is Kind.NAME:
+            value += 1.0 if _PLACE_CUES.search(before) else 0.0
+            value -= 0.5 if _BY_CUE.search(before) else 0.0
+        if kind is Kind.NUMBER:
+            next_word = _WORD.search(after)
+            if next_word and set(content_terms(next_word.group())) & q_terms and next_word.start() <= 2:
+                value -= 1.0
+        return value
+
+    return min(spans, key=cost)

@@ -27,6 +27,8 @@ def words(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match trained/training/train, forces/force."""
     word = word.removesuffix("'s")
+    if len(word) > 4 and word.endswith(("ied", "ies")):
+        return word[:-3] + "y"
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
