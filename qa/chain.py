@@ -7,7 +7,7 @@ always answer the same way.
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from qa.answer import Answerer, ExtractiveAnswerer
 from qa.cite import Answer

@@ -30,7 +30,7 @@ class SourcePassage(BaseModel):
     text: str
 
     @classmethod
-    def from_document(cls, doc: Document) -> "SourcePassage":
+    def from_document(cls, doc: Document) -> SourcePassage:
         m = doc.metadata
         return cls(
             rank=m["rank"], doc_id=m["doc_id"], title=m["title"], passage=m["passage"],

@@ -7,7 +7,6 @@ are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -111,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from qa.chain import QuestionError
     from qa.embed import ModelNotFound
-    from qa.index import IndexUnusable
     from qa.evaluate import EvalInputError
+    from qa.index import IndexUnusable
 
     try:
         settings = settings_from(args)

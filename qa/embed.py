@@ -8,9 +8,10 @@ ships, fully offline; heavy imports happen on first use, not at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from qa.chunk import Passage, chunk
 from qa.clean import Article, clean

@@ -15,7 +15,6 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 
-
 class DenseRetriever(BaseRetriever):
     """Nearest passages by embedding similarity."""
 

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with dotted-path overrides, ignoring ``None`` (unset command-line flags).
 
         ``settings.with_overrides(**{"retrieval.k": 8, "data_dir": Path("x")})``
