@@ -19,8 +19,9 @@ from qa.index import Index
 from qa.load import LoadError, Skipped, discover, read
 from qa.settings import ChunkSettings
 
-# Articles are embedded together in batches of about this many passages.
-_EMBED_BATCH_PASSAGES = 256
+# Articles are embedded and stored together in batches of about this many passages: what an
+# interrupted ingest can lose, at most.
+_EMBED_BATCH_PASSAGES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
 _EMBEDDING_TEXT_VERSION = 1
 
