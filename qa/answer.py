@@ -26,8 +26,8 @@ from qa.spans import Kind, TypedSpan, expected_kind, pick_span
 from qa.text import content_terms
 
 REFUSAL = "The articles do not say."
-# Support = this share of embedding similarity + the rest of question-word overlap. Chosen with
-# /min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact together (README, "Eval").
+# Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
+# with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7
 
 

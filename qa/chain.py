@@ -62,6 +62,11 @@ class QAChain:
         if self.index.count() > 0:
             return None
         folder = self.settings.corpus_dir
+        if not folder.exists():
+            raise FileNotFoundError(
+                f"the index in {self.settings.data_dir} is empty and the default corpus folder {folder} does not "
+                "exist here: run 'python -m qa ingest FOLDER' first, or set QA_CORPUS_DIR"
+            )
         log(f"the index is empty: ingesting {folder} first")
         report = ingest_folder(folder, self.index, self.embedder, self.settings.chunk, log=log)
         log(report.summary())
