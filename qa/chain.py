@@ -39,7 +39,7 @@ def open_index(settings: Settings) -> Index:
 
 def embedder_for(settings: Settings) -> Embedder:
     e = settings.embedding
-    return get_embedder(e.model, e.device, e.batch_size)
+    return get_embedder(e.model, e.device, e.batch_size, e.backend, e.cache_dir)
 
 
 def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:

