@@ -6,6 +6,8 @@ A citation points at an exact character span of a stored article; its
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.documents import Document
 from pydantic import BaseModel, Field
 
@@ -70,8 +72,6 @@ class CitationBuilder:
 
 def check_citations(answer: Answer, article_text: dict[str, str]) -> list[str]:
     """Problems with an answer's citations: unknown numbers, or quotes that are not the cited span."""
-    import re
-
     problems = []
     numbers = {c.n for c in answer.citations}
     for marker in re.findall(r"\[(\d+)\]", answer.answer):

@@ -102,12 +102,12 @@ class Index:
         ).fetchall()
         return [StoredArticle(*row) for row in rows]
 
-    def is_current(self, doc_id: str, fingerprint: str) -> bool:
-        """True when this article, cut and embedded the same way (``fingerprint``), is fully indexed."""
+    def fingerprint(self, doc_id: str) -> str | None:
+        """The fingerprint of the fully indexed version of this article, or None if it is not indexed."""
         row = self._db.execute(
             "SELECT fingerprint FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id)
         ).fetchone()
-        return row is not None and row[0] == fingerprint
+        return row[0] if row else None
 
     # -- writing ----------------------------------------------------------------------------
     def put(self, article: Article, fingerprint: str, passages: list[Passage], vectors: np.ndarray) -> None:

@@ -75,21 +75,25 @@ def ingest_folder(
             report.skipped.append(Skipped(str(path), str(exc)))
             continue
         fp = fingerprint(article, chunking, embedder.name)
-        if index.is_current(article.doc_id, fp):
+        stored = index.fingerprint(article.doc_id)
+        if stored == fp:
             report.unchanged.append(article.doc_id)
             continue
         passages = chunk(article.doc_id, article.text, chunking)
-        pending.append((article, fp, passages, index.article(article.doc_id) is not None))
+        pending.append((article, fp, passages, stored is not None))
 
     total = sum(len(p) for _, _, p, _ in pending)
     if total:
         log(f"embedding {total} passages from {len(pending)} articles")
     bar = _progress(total, enabled=progress)
     batch: list[tuple[Article, str, list[Passage], bool]] = []
+    batched = 0
     for item in pending:
         batch.append(item)
-        if sum(len(p) for _, _, p, _ in batch) >= _EMBED_BATCH_PASSAGES:
+        batched += len(item[2])
+        if batched >= _EMBED_BATCH_PASSAGES:
             _flush(batch, index, embedder, report, bar)
+            batched = 0
     _flush(batch, index, embedder, report, bar)
     if bar is not None:
         bar.close()

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from qa.text import STOPWORDS, WORD, content_terms
+
 
 class Kind(str, Enum):
     NUMBER = "number"
@@ -81,7 +83,7 @@ class TypedSpan:
     text: str
 
 
-def _years_and_dates(sentence: str) -> list[TypedSpan]:
+def dates(sentence: str) -> list[TypedSpan]:
     return [TypedSpan(m.start(), m.end(), Kind.DATE, m.group()) for m in _DATE.finditer(sentence)]
 
 
@@ -90,25 +92,19 @@ def _overlaps(span: TypedSpan, others: list[TypedSpan]) -> bool:
 
 
 def numbers(sentence: str) -> list[TypedSpan]:
-    dates = _years_and_dates(sentence)
+    taken = dates(sentence)
     found = []
     for m in _NUMBER.finditer(sentence):
         span = TypedSpan(m.start(), m.end(), Kind.NUMBER, m.group().strip())
-        if span.text and not _overlaps(span, dates):
+        if span.text and not _overlaps(span, taken):
             found.append(span)
     return found
 
 
-def dates(sentence: str) -> list[TypedSpan]:
-    return _years_and_dates(sentence)
-
-
 def names(sentence: str, kind: Kind = Kind.NAME) -> list[TypedSpan]:
     """Runs of capitalised words, with leading titles, roles and demonyms trimmed off."""
-    from qa.text import STOPWORDS
-
     found = []
-    taken = _years_and_dates(sentence)
+    taken = dates(sentence)
     for m in _NAME.finditer(sentence):
         tokens = list(re.finditer(r"\S+", m.group()))
         # Drop leading tokens that are stop words (sentence-initial 'The'), titles or demonyms.
@@ -160,22 +156,17 @@ def expected_kind(question: str) -> Kind:
     return min(matches)[1] if matches else Kind.SENTENCE
 
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
 
 
 def _anchors(sentence: str, question_terms: set[str]) -> list[int]:
     """Offsets of the sentence's words that the question also uses."""
-    from qa.text import content_terms
-
-    return [m.start() for m in _WORD.finditer(sentence) if set(content_terms(m.group())) & question_terms]
+    return [m.start() for m in WORD.finditer(sentence) if set(content_terms(m.group())) & question_terms]
 
 
 def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -> TypedSpan | None:
     """``span`` without a leading acronym the question names; None if it repeats the question's words."""
-    from qa.text import content_terms
-
-    words = list(_WORD.finditer(span.text))
+    words = list(WORD.finditer(span.text))
     # A leading acronym or title the question names ("UN Security Council") may go; a name part may not.
     while words and len(words) > 1 and words[0].group().isupper() and set(content_terms(words[0].group())) & q_terms:
         words.pop(0)
@@ -200,8 +191,6 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
     after "in/to/at" is a place, not a person; a number right before a word of
     the question ("1,600 peshmerga") is what a "how many" asks for.
     """
-    from qa.text import content_terms
-
     q_terms = set(content_terms(question))
     spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
     if not spans:
@@ -218,7 +207,7 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
             value -= 0.5 if _BY_CUE.search(before) else 0.0
         if kind is Kind.NUMBER:
-            next_word = _WORD.search(after)
+            next_word = WORD.search(after)
             if next_word and set(content_terms(next_word.group())) & q_terms and next_word.start() <= 2:
                 value -= 1.0
         return value

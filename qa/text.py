@@ -16,12 +16,12 @@ STOPWORDS = frozenset(
     did does do did according whom one ones s t""".split()
 )
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits, with inner apostrophes and hyphens)."""
-    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    return [w.replace("’", "'") for w in WORD.findall(text.lower())]
 
 
 def stem(word: str) -> str:
