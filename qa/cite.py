@@ -16,6 +16,8 @@ class Citation(BaseModel):
     n: int = Field(description="The number used as [n] in the answer.")
     doc_id: str = Field(description="The article's file, relative to the corpus folder.")
     title: str
+    outlet: str | None = Field(None, description="The publisher, when the article names it.")
+    published: str | None = Field(None, description="Publication date (ISO 8601), when the article gives one.")
     start: int = Field(description="Start offset of the quote in the cleaned article text.")
     end: int = Field(description="End offset (exclusive) of the quote in the cleaned article text.")
     quote: str = Field(description="The supporting text, verbatim.")
@@ -25,6 +27,8 @@ class SourcePassage(BaseModel):
     rank: int
     doc_id: str
     title: str
+    outlet: str | None = None
+    published: str | None = None
     passage: int
     start: int
     end: int
@@ -35,7 +39,8 @@ class SourcePassage(BaseModel):
     def from_document(cls, doc: Document) -> SourcePassage:
         m = doc.metadata
         return cls(
-            rank=m["rank"], doc_id=m["doc_id"], title=m["title"], passage=m["passage"],
+            rank=m["rank"], doc_id=m["doc_id"], title=m["title"], outlet=m.get("outlet"),
+            published=m.get("published"), passage=m["passage"],
             start=m["start"], end=m["end"], score=round(float(m["score"]), 4), text=doc.page_content,
         )
 
@@ -64,7 +69,8 @@ class CitationBuilder:
                 return c.n
         n = len(self.citations) + 1
         self.citations.append(
-            Citation(n=n, doc_id=m["doc_id"], title=m["title"], start=abs_start, end=abs_end,
+            Citation(n=n, doc_id=m["doc_id"], title=m["title"], outlet=m.get("outlet"),
+                     published=m.get("published"), start=abs_start, end=abs_end,
                      quote=passage.page_content[start:end])
         )
         return n
@@ -86,16 +92,22 @@ def check_citations(answer: Answer, article_text: dict[str, str]) -> list[str]:
     return problems
 
 
+def source_line(title: str, outlet: str | None, published: str | None) -> str:
+    """``Title — Outlet, 2015-07-14``: the title with whatever of outlet and date is known."""
+    known = ", ".join(x for x in (outlet, (published or "")[:10]) if x)
+    return f"{title} — {known}" if known else title
+
+
 def render_text(answer: Answer) -> str:
     """The answer as a person reads it in a terminal: the answer, then numbered sources."""
     lines = [answer.answer, ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(f"[{c.n}] {c.title} — {c.doc_id} — \u201c{c.quote}\u201d")
+            lines.append(f"[{c.n}] {source_line(c.title, c.outlet, c.published)} — {c.doc_id} — \u201c{c.quote}\u201d")
     elif answer.refused and answer.passages:
         lines.append("Closest passages:")
         for p in answer.passages[:3]:
             snippet = p.text if len(p.text) <= 240 else p.text[:240].rsplit(" ", 1)[0] + " …"
-            lines.append(f"- {p.title} — {p.doc_id} — \u201c{snippet}\u201d")
+            lines.append(f"- {source_line(p.title, p.outlet, p.published)} — {p.doc_id} — \u201c{snippet}\u201d")
     return "\n".join(lines)

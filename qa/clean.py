@@ -16,15 +16,44 @@ from qa.load import LoadError, RawDocument
 
 
 @dataclass(frozen=True)
+class ArticleMeta:
+    """What is known about an article besides its text. ``None`` means unknown: never guessed."""
+
+    published: str | None = None  # ISO 8601 date "YYYY-MM-DD" (or date-time) from the article itself
+    outlet: str | None = None  # publisher, e.g. "Khaleej Times"
+    url: str | None = None
+    author: str | None = None
+
+    @property
+    def published_day(self) -> int | None:
+        """The publication date as an integer YYYYMMDD (what date filters compare), or None."""
+        if not self.published or not re.match(r"\d{4}-\d{2}-\d{2}", self.published):
+            return None
+        return int(self.published[:10].replace("-", ""))
+
+    def as_metadata(self) -> dict[str, str | int]:
+        """Passage metadata for Chroma (which stores no None values): only the known fields."""
+        fields: dict[str, str | int] = {
+            k: v for k, v in (("published", self.published), ("outlet", self.outlet), ("url", self.url),
+                              ("author", self.author)) if v
+        }
+        if self.published_day is not None:
+            fields["published_day"] = self.published_day
+        return fields
+
+
+@dataclass(frozen=True)
 class Article:
     doc_id: str
     title: str
     text: str
     source: str  # the file it came from
+    meta: ArticleMeta = ArticleMeta()
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(f"{self.title}\n{self.text}".encode()).hexdigest()
+        meta = "\n".join(f"{k}={v}" for k, v in sorted(self.meta.as_metadata().items()))
+        return hashlib.sha256(f"{self.title}\n{self.text}\n{meta}".encode()).hexdigest()
 
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")

@@ -11,8 +11,10 @@ settings and the embedding model, so changing either re-embeds.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from qa.chunk import Passage
-from qa.clean import Article
+from qa.clean import Article, ArticleMeta
 
 
 class IndexUnusable(RuntimeError):
@@ -36,6 +38,7 @@ class StoredArticle:
     fingerprint: str
     n_passages: int
     text: str
+    meta: ArticleMeta = ArticleMeta()
 
 
 _SCHEMA = """
@@ -48,9 +51,16 @@ CREATE TABLE IF NOT EXISTS articles (
     n_passages INTEGER NOT NULL,
     text TEXT NOT NULL,
     ingested_at REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (collection, doc_id)
 )
 """
+_COLUMNS = "doc_id, title, source, fingerprint, n_passages, {text}, meta"
+
+
+def _stored(row: tuple[Any, ...]) -> StoredArticle:
+    *fields, meta = row
+    return StoredArticle(*fields, meta=ArticleMeta(**json.loads(meta or "{}")))
 
 
 def passage_id(doc_id: str, fingerprint: str, index: int) -> str:
@@ -85,22 +95,25 @@ class Index:
         self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        if "meta" not in columns:  # an index made before article metadata existed
+            self._db.execute("ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
         self._db.commit()
 
     # -- articles ---------------------------------------------------------------------------
     def article(self, doc_id: str) -> StoredArticle | None:
         row = self._db.execute(
-            "SELECT doc_id, title, source, fingerprint, n_passages, text FROM articles WHERE collection=? AND doc_id=?",
+            f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE collection=? AND doc_id=?",
             (self.name, doc_id),
         ).fetchone()
-        return StoredArticle(*row) if row else None
+        return _stored(row) if row else None
 
     def articles(self) -> list[StoredArticle]:
         rows = self._db.execute(
-            "SELECT doc_id, title, source, fingerprint, n_passages, '' FROM articles WHERE collection=? ORDER BY doc_id",
+            f"SELECT {_COLUMNS.format(text=repr(''))} FROM articles WHERE collection=? ORDER BY doc_id",
             (self.name,),
         ).fetchall()
-        return [StoredArticle(*row) for row in rows]
+        return [_stored(row) for row in rows]
 
     def fingerprint(self, doc_id: str) -> str | None:
         """The fingerprint of the fully indexed version of this article, or None if it is not indexed."""
@@ -121,6 +134,7 @@ class Index:
                 "start": p.start,
                 "end": p.end,
                 "fingerprint": fingerprint,
+                **article.meta.as_metadata(),
             }
             for p in passages
         ]
@@ -131,9 +145,9 @@ class Index:
             where={"$and": [{"doc_id": article.doc_id}, {"fingerprint": {"$ne": fingerprint}}]}
         )
         self._db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.name, article.doc_id, article.title, article.source, fingerprint, len(passages),
-             article.text, time.time()),
+             article.text, time.time(), json.dumps(dataclasses.asdict(article.meta))),
         )
         self._db.commit()
 

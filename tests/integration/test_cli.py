@@ -34,7 +34,7 @@ def test_ask_json_on_a_fresh_data_folder_ingests_the_seeds_first(data_dir: Path)
     assert answer["refused"] is False and "1,600" in answer["answer"]
     assert len(answer["passages"]) == 4
     citation = answer["citations"][0]
-    assert set(citation) == {"n", "doc_id", "title", "start", "end", "quote"}
+    assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "start", "end", "quote"}
     assert citation["doc_id"] == KHALEEJ and citation["n"] == 1
 
 
