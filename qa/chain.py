@@ -7,14 +7,14 @@ always answer the same way.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from qa.answer import Answerer, ExtractiveAnswerer
 from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
-from qa.retrieve import DenseRetriever
+from qa.retrieve import DenseRetriever, SearchFilters
 from qa.settings import Settings
 
 MAX_QUESTION_CHARS = 2000
@@ -72,10 +72,26 @@ class QAChain:
         log(report.summary())
         return report
 
-    def retriever(self, k: int | None = None) -> DenseRetriever:
-        return DenseRetriever(index=self.index, embedder=self.embedder, k=k or self.settings.retrieval.k)
+    def retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> DenseRetriever:
+        return DenseRetriever(
+            index=self.index, embedder=self.embedder, k=k or self.settings.retrieval.k, filters=filters
+        )
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
-        passages = self.retriever(k).invoke(question)
+        passages = self.retriever(k, filters).invoke(question)
         return self.answerer.answer(question, passages)
+
+    def ask_stream(
+        self, question: str, k: int | None = None, filters: SearchFilters | None = None
+    ) -> Iterator[Answer]:
+        """Yield the answer as it grows (``answer`` text lengthening); the last one yielded is final.
+
+        The extractive answerer finishes at once, so its text is released a few words at a time;
+        a streaming backend yields as it generates.
+        """
+        final = self.ask(question, k, filters)
+        words = final.answer.split(" ")
+        for i in range(1, len(words), 4):
+            yield final.model_copy(update={"answer": " ".join(words[:i])})
+        yield final

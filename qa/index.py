@@ -151,18 +151,30 @@ class Index:
         )
         self._db.commit()
 
+    def remove(self, doc_id: str) -> bool:
+        """Delete an article and all its passages; False if it was not indexed."""
+        known = self.fingerprint(doc_id) is not None
+        self._collection.delete(where={"doc_id": doc_id})
+        self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
+        self._db.commit()
+        return known
+
     # -- reading ----------------------------------------------------------------------------
     def count(self) -> int:
         """Number of passages in the collection."""
         return self._collection.count()
 
-    def search(self, vector: np.ndarray, k: int) -> list[Document]:
-        """The ``k`` nearest passages, best first, as LangChain documents with citation metadata."""
+    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Document]:
+        """The ``k`` nearest passages, best first, as LangChain documents with citation metadata.
+
+        ``where`` is a Chroma metadata filter (see :meth:`qa.retrieve.SearchFilters.where`).
+        """
         n = self.count()
         if n == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+            include=["documents", "metadatas", "distances"],
         )
         docs = []
         for rank, (text, meta, distance) in enumerate(
