@@ -11,35 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from qa.boilerplate import drop_boilerplate
+from qa import metadata
+from qa.boilerplate import classify_lines
 from qa.load import LoadError, RawDocument
-
-
-@dataclass(frozen=True)
-class ArticleMeta:
-    """What is known about an article besides its text. ``None`` means unknown: never guessed."""
-
-    published: str | None = None  # ISO 8601 date "YYYY-MM-DD" (or date-time) from the article itself
-    outlet: str | None = None  # publisher, e.g. "Khaleej Times"
-    url: str | None = None
-    author: str | None = None
-
-    @property
-    def published_day(self) -> int | None:
-        """The publication date as an integer YYYYMMDD (what date filters compare), or None."""
-        if not self.published or not re.match(r"\d{4}-\d{2}-\d{2}", self.published):
-            return None
-        return int(self.published[:10].replace("-", ""))
-
-    def as_metadata(self) -> dict[str, str | int]:
-        """Passage metadata for Chroma (which stores no None values): only the known fields."""
-        fields: dict[str, str | int] = {
-            k: v for k, v in (("published", self.published), ("outlet", self.outlet), ("url", self.url),
-                              ("author", self.author)) if v
-        }
-        if self.published_day is not None:
-            fields["published_day"] = self.published_day
-        return fields
+from qa.metadata import ArticleMeta  # defined with its extraction; qa.clean.ArticleMeta is the contract
 
 
 @dataclass(frozen=True)
@@ -157,6 +132,11 @@ def clean(raw: RawDocument) -> Article:
     if not text:
         raise LoadError("no text left after cleaning")
     # Share widgets, paywall appeals, comment forms, teasers: never a cited source. If the rules
-    # would leave nothing, the text as it was is kept.
-    text = drop_boilerplate(text) or text
-    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path))
+    # would leave nothing, the text as it was is kept. The dropped lines still tell who published it.
+    labels = classify_lines(text)
+    meta = metadata.from_text(text, boilerplate={i for i, (_, keep) in enumerate(labels) if not keep})
+    if raw.format == "html":
+        meta = metadata.from_html(raw.text).or_else(meta)
+    kept = re.sub(r"\n{3,}", "\n\n", "\n".join(line for line, keep in labels if keep)).strip()
+    text = kept or text
+    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path), meta=meta)
