@@ -358,5 +358,9 @@ def _in_trailing_section(lines: list[str], drop: list[bool], i: int) -> bool:
 
 def drop_boilerplate(text: str) -> str:
     """``text`` without its boilerplate lines, paragraph breaks kept tidy. May return ''."""
-    kept = [line for line, keep in classify_lines(text) if keep]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return kept_text(classify_lines(text))
+
+
+def kept_text(labels: list[tuple[str, bool]]) -> str:
+    """The kept lines of :func:`classify_lines`' output, paragraph breaks kept tidy. May return ''."""
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line for line, keep in labels if keep)).strip()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from qa import metadata
-from qa.boilerplate import classify_lines
+from qa.boilerplate import classify_lines, kept_text
 from qa.load import LoadError, RawDocument
 from qa.metadata import ArticleMeta  # defined with its extraction; qa.clean.ArticleMeta is the contract
 
@@ -123,20 +123,34 @@ def html_to_text(markup: str) -> tuple[str, str]:
     return text, title
 
 
+def html_main_text(markup: str) -> str:
+    """The article body of an HTML page (trafilatura), one block per paragraph; '' if none found."""
+    from trafilatura import extract
+
+    try:
+        body = extract(markup, output_format="txt", include_comments=False, include_tables=True)
+    except Exception:  # noqa: BLE001 — malformed markup: the stdlib parser below still reads it
+        return ""
+    return normalise_whitespace((body or "").replace("\n", "\n\n"))
+
+
 def clean(raw: RawDocument) -> Article:
     """Clean a raw document into an :class:`Article`. Raises :class:`LoadError` if no text is left."""
+    title = raw.title
+    meta = raw.meta
     if raw.format == "html":
-        text, title = html_to_text(raw.text)
+        html_meta, html_title = metadata.from_html(raw.text)
+        meta = meta.or_else(html_meta)
+        text = html_main_text(raw.text)
+        fallback_text, fallback_title = html_to_text(raw.text) if not text or not html_title else ("", "")
+        text, title = text or fallback_text, title or normalise_whitespace(html_title) or fallback_title
     else:
-        text, title = normalise_whitespace(raw.text), ""
+        text = normalise_whitespace(raw.text)
     if not text:
         raise LoadError("no text left after cleaning")
     # Share widgets, paywall appeals, comment forms, teasers: never a cited source. If the rules
     # would leave nothing, the text as it was is kept. The dropped lines still tell who published it.
     labels = classify_lines(text)
-    meta = metadata.from_text(text, boilerplate={i for i, (_, keep) in enumerate(labels) if not keep})
-    if raw.format == "html":
-        meta = metadata.from_html(raw.text).or_else(meta)
-    kept = re.sub(r"\n{3,}", "\n\n", "\n".join(line for line, keep in labels if keep)).strip()
-    text = kept or text
+    meta = meta.or_else(metadata.from_text(text, boilerplate={i for i, (_, keep) in enumerate(labels) if not keep}))
+    text = kept_text(labels) or text
     return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path), meta=meta)

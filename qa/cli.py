@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="chunk, embed and index a folder of articles")
     p.add_argument("folder", nargs="?", type=Path, help="folder of .txt/.md/.html articles (default: seeds/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--prune", action="store_true", help="also remove indexed articles whose files are gone from FOLDER")
     _common(p)
 
     p = sub.add_parser("ask", help="answer one question with cited sources")
@@ -68,7 +69,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = args.folder or settings.corpus_dir
     index = open_index(settings)
-    report = ingest_folder(folder, index, embedder_for(settings), settings.chunk, progress=not args.quiet)
+    report = ingest_folder(
+        folder, index, embedder_for(settings), settings.chunk, prune=args.prune, progress=not args.quiet
+    )
     print(report.summary())
     print(f"index: {index.count()} passages from {len(index.articles())} articles in {settings.data_dir}")
     return 0

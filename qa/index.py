@@ -56,6 +56,28 @@ CREATE TABLE IF NOT EXISTS articles (
 )
 """
 _COLUMNS = "doc_id, title, source, fingerprint, n_passages, {text}, meta"
+# Articles not indexed because they repeat another one (see qa.dedup). ``file_key`` is the
+# ingest's key of the file version judged, '' while the judgement is not yet carried out.
+_DUPLICATES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS duplicates (
+    collection TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    duplicate_of TEXT NOT NULL,
+    source TEXT NOT NULL,
+    file_key TEXT NOT NULL,
+    PRIMARY KEY (collection, doc_id)
+)
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What ingest needs to know about a stored doc_id to decide whether to touch it."""
+
+    source: str
+    file_key: str  # ingest's key of the file version stored ('' if unknown: always re-checked)
+    fingerprint: str | None  # of the indexed article; None for a duplicate
+    duplicate_of: str | None = None
 
 
 def _stored(row: tuple[Any, ...]) -> StoredArticle:
@@ -98,6 +120,10 @@ class Index:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if "meta" not in columns:  # an index made before article metadata existed
             self._db.execute("ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
+        if "file_key" not in columns:  # an index made before duplicate detection
+            self._db.execute("ALTER TABLE articles ADD COLUMN file_key TEXT NOT NULL DEFAULT ''")
+            self._db.execute("ALTER TABLE articles ADD COLUMN minhash BLOB")
+        self._db.execute(_DUPLICATES_SCHEMA)
         self._db.commit()
 
     # -- articles ---------------------------------------------------------------------------
@@ -122,9 +148,42 @@ class Index:
         ).fetchone()
         return row[0] if row else None
 
+    def ledger(self) -> dict[str, LedgerEntry]:
+        """Every stored doc_id, indexed or duplicate, in one query each (for ingest's skip decisions)."""
+        entries = {
+            doc_id: LedgerEntry(source, file_key, fingerprint)
+            for doc_id, source, file_key, fingerprint in self._db.execute(
+                "SELECT doc_id, source, file_key, fingerprint FROM articles WHERE collection=?", (self.name,)
+            )
+        }
+        for doc_id, source, file_key, of in self._db.execute(
+            "SELECT doc_id, source, file_key, duplicate_of FROM duplicates WHERE collection=?", (self.name,)
+        ):
+            entries[doc_id] = LedgerEntry(source, file_key, None, of)
+        return entries
+
+    def signatures(self) -> dict[str, np.ndarray]:
+        """The MinHash signature (qa.dedup) of every indexed article that has one."""
+        rows = self._db.execute(
+            "SELECT doc_id, minhash FROM articles WHERE collection=? AND minhash IS NOT NULL", (self.name,)
+        )
+        return {doc_id: np.frombuffer(blob, dtype=np.uint32) for doc_id, blob in rows}
+
+    def duplicates(self) -> dict[str, str]:
+        """Each article recorded as a duplicate, and the indexed article it repeats."""
+        rows = self._db.execute("SELECT doc_id, duplicate_of FROM duplicates WHERE collection=?", (self.name,))
+        return dict(rows.fetchall())
+
     # -- writing ----------------------------------------------------------------------------
-    def put(self, article: Article, fingerprint: str, passages: list[Passage], vectors: np.ndarray) -> None:
-        """Store an article's passages, drop its older version, then record it as done."""
+    def put(
+        self, article: Article, fingerprint: str, passages: list[Passage], vectors: np.ndarray,
+        *, file_key: str = "", signature: np.ndarray | None = None,
+    ) -> None:
+        """Store an article's passages, drop its older version, then record it as done.
+
+        ``file_key`` lets the next ingest skip the unchanged file without cleaning it;
+        ``signature`` lets it recognise near-duplicates of this article (qa.dedup).
+        """
         ids = [passage_id(article.doc_id, fingerprint, p.index) for p in passages]
         metadatas: list[dict[str, Any]] = [
             {
@@ -145,9 +204,36 @@ class Index:
             where={"$and": [{"doc_id": article.doc_id}, {"fingerprint": {"$ne": fingerprint}}]}
         )
         self._db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles (collection, doc_id, title, source, fingerprint, n_passages, text, "
+            "ingested_at, meta, file_key, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.name, article.doc_id, article.title, article.source, fingerprint, len(passages),
-             article.text, time.time(), json.dumps(dataclasses.asdict(article.meta))),
+             article.text, time.time(), json.dumps(dataclasses.asdict(article.meta)), file_key,
+             None if signature is None else signature.astype(np.uint32).tobytes()),
+        )
+        self._db.execute("DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, article.doc_id))
+        self._db.commit()
+
+    def set_file_key(self, doc_id: str, file_key: str) -> None:
+        """Record that another version of the file cleans to the same indexed article."""
+        self._db.execute(
+            "UPDATE articles SET file_key=? WHERE collection=? AND doc_id=?", (file_key, self.name, doc_id)
+        )
+        self._db.commit()
+
+    def mark_duplicate(self, doc_id: str, duplicate_of: str, source: str, file_key: str) -> None:
+        """Record ``doc_id`` as a duplicate of ``duplicate_of``, un-indexing any version of it.
+
+        Safe to interrupt: the record is kept with an empty file key (so the next ingest judges
+        the file again) until its old passages are gone.
+        """
+        self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
+        self._db.execute(
+            "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, '')", (self.name, doc_id, duplicate_of, source)
+        )
+        self._db.commit()
+        self._collection.delete(where={"doc_id": doc_id})
+        self._db.execute(
+            "UPDATE duplicates SET file_key=? WHERE collection=? AND doc_id=?", (file_key, self.name, doc_id)
         )
         self._db.commit()
 
@@ -156,6 +242,7 @@ class Index:
         known = self.fingerprint(doc_id) is not None
         self._collection.delete(where={"doc_id": doc_id})
         self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
+        self._db.execute("DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, doc_id))
         self._db.commit()
         return known
 

@@ -1,45 +1,65 @@
 """The ingest pipeline: load → clean → chunk → embed → index, with a report.
 
-Unchanged articles (same content hash) are skipped without embedding; a
-changed article replaces its old passages; a bad file is reported and skipped.
+Each article is keyed by a hash of its file's content and the settings that shape its passages:
+an unchanged article is recognised from that key alone (no cleaning, no embedding); a changed
+one replaces its old passages; an exact or near-duplicate of an article already indexed
+(qa.dedup) is recorded as a duplicate of it, not indexed twice; a bad file is reported and
+skipped; with ``prune``, articles whose files are gone are removed.
+
+Interrupting ingest at any point (even SIGKILL) leaves an index that answers from what was
+stored: an article is recorded only after all its passages are in Chroma, so the next run
+simply finishes the job, with the same passage ids and no duplicates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from qa.chunk import Passage, chunk
 from qa.clean import Article, clean
+from qa.dedup import DuplicateFinder, signature
 from qa.embed import Embedder
 from qa.index import Index
-from qa.load import LoadError, Skipped, discover, read
+from qa.load import LoadError, RawDocument, Skipped, discover, read_all
 from qa.settings import ChunkSettings
 
 # Articles are embedded and stored together in batches of about this many passages: what an
 # interrupted ingest can lose, at most.
 _EMBED_BATCH_PASSAGES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
-_EMBEDDING_TEXT_VERSION = 1
+_EMBEDDING_TEXT_VERSION = 2
+# Bump when cleaning or metadata rules change, so that unchanged files are cleaned again.
+_CLEANING_VERSION = 1
 
 
 @dataclass
 class IngestReport:
+    """What one ingest did; every article found lands in exactly one of the lists."""
+
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, the indexed article it repeats)
     skipped: list[Skipped] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     passages: int = 0
 
     def summary(self) -> str:
         lines = [
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
-            f"skipped {len(self.skipped)}; {self.passages} passages embedded"
+            f"duplicates {len(self.duplicates)}, skipped {len(self.skipped)}, removed {len(self.removed)}; "
+            f"{self.passages} passages embedded"
         ]
+        lines += [f"  duplicate {doc_id} of {of}" for doc_id, of in self.duplicates]
         lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"  removed {doc_id}" for doc_id in self.removed]
         return "\n".join(lines)
 
 
@@ -49,9 +69,29 @@ def fingerprint(article: Article, chunking: ChunkSettings, model: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def file_key(raw: RawDocument, chunking: ChunkSettings, model: str) -> str:
+    """Changes when the file's content, the cleaning rules, the chunking or the model change."""
+    head = json.dumps([_CLEANING_VERSION, _EMBEDDING_TEXT_VERSION, chunking.model_dump(), model, raw.format,
+                       raw.title, asdict(raw.meta)])
+    digest = hashlib.sha256(head.encode())
+    digest.update(raw.text.encode("utf-8", errors="surrogatepass"))
+    return digest.hexdigest()
+
+
 def embedding_text(article: Article, passage: Passage) -> str:
-    """What the model sees for a passage: the headline gives context to 'he said' sentences."""
-    return f"{article.title}\n{passage.text}" if article.title else passage.text
+    """What the model sees for a passage: headline, outlet and date give context to 'he said' sentences."""
+    context = " — ".join(part for part in (article.title, article.meta.outlet, article.meta.published) if part)
+    return f"{context}\n{passage.text}" if context else passage.text
+
+
+@dataclass
+class _Pending:
+    article: Article
+    fingerprint: str
+    file_key: str
+    signature: np.ndarray
+    passages: list[Passage]
+    existed: bool
 
 
 def ingest_folder(
@@ -60,37 +100,76 @@ def ingest_folder(
     embedder: Embedder,
     chunking: ChunkSettings,
     *,
+    prune: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
 ) -> IngestReport:
-    """Bring ``index`` up to date with the articles in ``folder``."""
+    """Bring ``index`` up to date with the articles in ``folder`` (and, with ``prune``, only those)."""
     paths, skipped = discover(folder)
     report = IngestReport(skipped=list(skipped))
-    pending: list[tuple[Article, str, list[Passage], bool]] = []
+    ledger = index.ledger()
 
+    # 1. Read every file; recognise unchanged articles and known duplicates by their key alone.
+    seen: set[str] = set()
+    unreadable: set[str] = set()  # files that exist but could not be read: their articles stay
+    to_clean: list[tuple[RawDocument, str]] = []
+    known_duplicates: list[tuple[RawDocument, str]] = []
     for path in paths:
         try:
-            article = clean(read(path, folder))
+            docs, bad = read_all(path, folder)
         except LoadError as exc:
             report.skipped.append(Skipped(str(path), str(exc)))
+            unreadable.add(str(path))
             continue
-        fp = fingerprint(article, chunking, embedder.name)
-        stored = index.fingerprint(article.doc_id)
-        if stored == fp:
-            report.unchanged.append(article.doc_id)
-            continue
-        passages = chunk(article.doc_id, article.text, chunking)
-        pending.append((article, fp, passages, stored is not None))
+        report.skipped += bad
+        for raw in docs:
+            if raw.doc_id in seen:
+                report.skipped.append(Skipped(str(path), f"second record with id {raw.doc_id!r}"))
+                continue
+            seen.add(raw.doc_id)
+            key = file_key(raw, chunking, embedder.name)
+            entry = ledger.get(raw.doc_id)
+            if entry is not None and entry.file_key == key:
+                if entry.duplicate_of is None:
+                    report.unchanged.append(raw.doc_id)
+                else:
+                    known_duplicates.append((raw, key))
+            else:
+                to_clean.append((raw, key))
 
-    total = sum(len(p) for _, _, p, _ in pending)
+    # 2. Prune articles whose files are gone.
+    if prune:
+        for doc_id, entry in sorted(ledger.items()):
+            if doc_id not in seen and entry.source not in unreadable:
+                index.remove(doc_id)
+                report.removed.append(doc_id)
+
+    # 3. Clean what changed, and keep out what repeats an indexed (or earlier) article.
+    finder = DuplicateFinder()
+    for doc_id, sig in index.signatures().items():
+        finder.add(doc_id, sig)
+    unchanged = set(report.unchanged)
+    pending: list[_Pending] = []
+    for raw, key in to_clean:
+        _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
+    accepted = unchanged | {p.article.doc_id for p in pending if not p.existed}
+    for raw, key in known_duplicates:  # still a duplicate while what it repeats is there unchanged
+        of = ledger[raw.doc_id].duplicate_of
+        if of in accepted:
+            report.duplicates.append((raw.doc_id, of))
+        else:
+            _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
+
+    # 4. Embed and store, a batch of articles at a time.
+    total = sum(len(p.passages) for p in pending)
     if total:
         log(f"embedding {total} passages from {len(pending)} articles")
     bar = _progress(total, enabled=progress)
-    batch: list[tuple[Article, str, list[Passage], bool]] = []
+    batch: list[_Pending] = []
     batched = 0
     for item in pending:
         batch.append(item)
-        batched += len(item[2])
+        batched += len(item.passages)
         if batched >= _EMBED_BATCH_PASSAGES:
             _flush(batch, index, embedder, report, bar)
             batched = 0
@@ -100,16 +179,46 @@ def ingest_folder(
     return report
 
 
-def _flush(batch, index: Index, embedder: Embedder, report: IngestReport, bar) -> None:  # noqa: ANN001
+def _judge(
+    raw: RawDocument, key: str, ledger: dict, index: Index, finder: DuplicateFinder, chunking: ChunkSettings,
+    model: str, report: IngestReport, pending: list[_Pending],
+) -> None:
+    """Clean a new or changed article and decide: unchanged after all, duplicate, or to be embedded."""
+    try:
+        article = clean(raw)
+    except LoadError as exc:
+        report.skipped.append(Skipped(raw.doc_id if "#" in raw.doc_id else str(raw.path), str(exc)))
+        return
+    entry = ledger.get(raw.doc_id)
+    fp = fingerprint(article, chunking, model)
+    if entry is not None and entry.fingerprint == fp:  # the file changed, the article did not
+        index.set_file_key(article.doc_id, key)
+        report.unchanged.append(article.doc_id)
+        return
+    sig = signature(article.text)
+    finder.discard(article.doc_id)  # its own previous version is no duplicate of it
+    original = finder.find(sig)
+    if original is not None:
+        index.mark_duplicate(article.doc_id, original, article.source, key)
+        report.duplicates.append((article.doc_id, original))
+        return
+    finder.add(article.doc_id, sig)
+    passages = chunk(article.doc_id, article.text, chunking)
+    pending.append(_Pending(article, fp, key, sig, passages, entry is not None and entry.fingerprint is not None))
+
+
+def _flush(batch: list[_Pending], index: Index, embedder: Embedder, report: IngestReport, bar) -> None:  # noqa: ANN001
     if not batch:
         return
-    texts = [embedding_text(article, p) for article, _, passages, _ in batch for p in passages]
+    texts = [embedding_text(item.article, p) for item in batch for p in item.passages]
     vectors = embedder.embed(texts)
     offset = 0
-    for article, fp, passages, existed in batch:
-        index.put(article, fp, passages, vectors[offset : offset + len(passages)])
-        offset += len(passages)
-        (report.updated if existed else report.added).append(article.doc_id)
+    for item in batch:
+        n = len(item.passages)
+        index.put(item.article, item.fingerprint, item.passages, vectors[offset : offset + n],
+                  file_key=item.file_key, signature=item.signature)
+        offset += n
+        (report.updated if item.existed else report.added).append(item.article.doc_id)
     report.passages += offset
     if bar is not None:
         bar.update(offset)

@@ -7,11 +7,18 @@ skipped with a reason a person can act on.
 from __future__ import annotations
 
 import codecs
+import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+from qa.metadata import ArticleMeta, parse_date
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
+FORMATS = {".md": "markdown", ".html": "html", ".htm": "html", ".pdf": "pdf", ".jsonl": "jsonl"}
+# One article is never this big; a bigger file is a dump or a mistake. A .jsonl file holds many
+# articles, so the limit applies to each of its records instead.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -22,7 +29,9 @@ class RawDocument:
     doc_id: str  # path relative to the corpus folder, with '/' separators
     path: Path
     text: str
-    format: str  # "text", "markdown" or "html"
+    format: str  # "text", "markdown", "html", "pdf" or "jsonl" (one record)
+    title: str = ""  # given by the source (a .jsonl record), else found when cleaning
+    meta: ArticleMeta = ArticleMeta()  # given by the source (a .jsonl record); the text may add more
 
 
 @dataclass(frozen=True)
@@ -80,22 +89,103 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read(path: Path, folder: Path) -> RawDocument:
-    """Read one file. Raises :class:`LoadError` with a readable reason when it cannot."""
+def _read_bytes(path: Path, limit: int | None) -> bytes:
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"file too large ({size / 1e6:.0f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        data = path.read_bytes()
+        if limit is not None and size > limit:
+            raise LoadError(f"file too large ({size / 1e6:.0f} MB > {limit / 1e6:.0f} MB)")
+        return path.read_bytes()
     except PermissionError:
         raise LoadError("permission denied") from None
     except IsADirectoryError:
         raise LoadError("is a directory") from None
     except OSError as exc:
         raise LoadError(exc.strerror or str(exc)) from None
-    text = decode(data)
+
+
+def read(path: Path, folder: Path) -> RawDocument:
+    """Read a one-article file. Raises :class:`LoadError` with a readable reason when it cannot."""
+    fmt = FORMATS.get(path.suffix.lower(), "text")
+    if fmt == "jsonl":
+        raise LoadError("a .jsonl file holds many articles: use read_all()")
+    data = _read_bytes(path, MAX_FILE_BYTES)
+    text = pdf_text(data) if fmt == "pdf" else decode(data)
     if not text.strip():
         raise LoadError("empty file")
-    suffix = path.suffix.lower()
-    fmt = "html" if suffix in (".html", ".htm") else "markdown" if suffix == ".md" else "text"
     return RawDocument(doc_id=doc_id_for(path, folder), path=path, text=text, format=fmt)
+
+
+def read_all(path: Path, folder: Path) -> tuple[list[RawDocument], list[Skipped]]:
+    """Every article in a file (one per record of a .jsonl file), and the records passed over.
+
+    Raises :class:`LoadError` when the file as a whole cannot be read.
+    """
+    if path.suffix.lower() != ".jsonl":
+        return [read(path, folder)], []
+    text = decode(_read_bytes(path, None))
+    docs: list[RawDocument] = []
+    skipped: list[Skipped] = []
+    doc_id = doc_id_for(path, folder)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            docs.append(jsonl_record(line, f"{doc_id}#{number}", path))
+        except LoadError as exc:
+            skipped.append(Skipped(f"{path}:{number}", str(exc)))
+    if not docs and not skipped:
+        raise LoadError("empty file")
+    return docs, skipped
+
+
+def jsonl_record(line: str, default_id: str, path: Path) -> RawDocument:
+    """One .jsonl line: ``{"text", "title"?, "url"?, "published"?, "source"?, "id"?}``.
+
+    The doc_id is ``file.jsonl#<id>`` when the record has an ``id``, else ``file.jsonl#<line>``.
+    """
+    if len(line) > MAX_FILE_BYTES:
+        raise LoadError(f"record too large ({len(line) / 1e6:.0f} MB)")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"invalid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise LoadError("record is not a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LoadError("record has no 'text'")
+
+    def field(name: str) -> str | None:
+        value = record.get(name)
+        return value.strip() or None if isinstance(value, str) else None
+
+    record_id = record.get("id")
+    doc_id = f"{default_id.rpartition('#')[0]}#{record_id}" if isinstance(record_id, (str, int)) else default_id
+    published = field("published")
+    meta = ArticleMeta(published=parse_date(published) if published else None, outlet=field("source"),
+                       url=field("url"), author=field("author"))
+    return RawDocument(doc_id=doc_id, path=path, text=text, format="text", title=field("title") or "", meta=meta)
+
+
+_HYPHEN_BREAK = re.compile(r"(?<=\w)-\n(?=[a-z])")
+_SOFT_BREAK = re.compile(r"(?<=[^\s.!?:;”\"])\n(?=[a-z(])")
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a PDF, page after page, with line breaks inside sentences joined."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise LoadError(f"unreadable PDF ({exc})") from None
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise LoadError("PDF has no text layer (scanned pages need OCR)")
+    return _SOFT_BREAK.sub(" ", _HYPHEN_BREAK.sub("", text))

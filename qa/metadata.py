@@ -242,17 +242,21 @@ def from_text(text: str, boilerplate: set[int] | None = None) -> ArticleMeta:
     return ArticleMeta(published=published or updated, outlet=outlet, url=url, author=author)
 
 
-def from_html(markup: str) -> ArticleMeta:
-    """Metadata from an HTML page's meta tags and markup (trafilatura), dates from the page only."""
+def from_html(markup: str) -> tuple[ArticleMeta, str]:
+    """Metadata and headline from an HTML page's meta tags and markup (trafilatura).
+
+    The date comes from the page's own tags and markup only (no search of the visible text,
+    which would take the first date in the story).
+    """
     from trafilatura import extract_metadata
 
     try:
         doc = extract_metadata(markup, extensive=False)
     except Exception:  # noqa: BLE001 — a page trafilatura cannot parse simply has no tag metadata
-        return ArticleMeta()
+        doc = None
     if doc is None:
-        return ArticleMeta()
+        return ArticleMeta(), ""
     url = doc.url if doc.url and doc.url.startswith("http") else None
     published = parse_date(doc.date) if doc.date else None
     outlet = outlet_for_url(url) or (_tidy_name(doc.sitename) if doc.sitename else None)
-    return ArticleMeta(published=published, outlet=outlet, url=url, author=doc.author or None)
+    return ArticleMeta(published=published, outlet=outlet, url=url, author=doc.author or None), doc.title or ""

@@ -11,11 +11,11 @@ def test_discover_lists_supported_files_and_reports_the_rest(tmp_path: Path) -> 
     (tmp_path / "a.txt").write_text("Some article text here.")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("# Title of it\n\nBody.")
-    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "c.docx").write_bytes(b"PK")
     (tmp_path / ".hidden.txt").write_text("x")
     found, skipped = discover(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "sub/b.md"]
-    assert [Path(s.path).name for s in skipped] == ["c.pdf"]
+    assert [Path(s.path).name for s in skipped] == ["c.docx"]
     assert "unsupported" in skipped[0].reason
 
 

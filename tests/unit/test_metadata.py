@@ -92,7 +92,8 @@ def test_html_meta_tags() -> None:
         "</head><body><article><h1>Quake hits coast</h1><p>A strong quake hit the coast on Wednesday, "
         "officials said, damaging dozens of homes.</p></article></body></html>"
     )
-    meta = from_html(html)
+    meta, title = from_html(html)
+    assert title == "Quake hits coast | Example" or title == "Quake hits coast"
     assert meta.published == "2021-02-03"
     assert meta.author == "Ana Lima"
     assert meta.url == "https://www.reuters.com/world/quake-hits-coast-2021-02-03/"
