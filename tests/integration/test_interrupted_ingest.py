@@ -18,13 +18,26 @@ from qa.settings import Settings
 from tests.conftest import PESHMERGA, ROOT, SEEDS
 
 
-def make_corpus(folder: Path, copies: int) -> None:
-    """The seeds plus edited copies of them (different text, so each is its own article)."""
+FIXTURES = ROOT / "tests" / "fixtures" / "boilerplate"
+
+
+def make_corpus(folder: Path, combined: int) -> None:
+    """The seeds, the other labelled fixture articles, and articles joining two of those.
+
+    Each joined article shares about half its text with any other (well below the
+    near-duplicate threshold), so every one is indexed on its own.
+    """
     folder.mkdir()
     for path in sorted(SEEDS.iterdir()):
         (folder / path.name).write_text(path.read_text())
-        for i in range(copies):
-            (folder / f"copy{i:02d}_{path.name}").write_text(f"Edition {i}.\n\n" + path.read_text())
+    texts = [
+        "\n".join(line[2:] for line in path.read_text().split("\n"))
+        for path in sorted(FIXTURES.glob("*.txt")) if not path.name.startswith("seed_")
+    ]
+    for i, text in enumerate(texts):
+        (folder / f"{i:03d}.txt").write_text(text)
+        for step in range(1, combined + 1):
+            (folder / f"{i:03d}_and_{step}.txt").write_text(text + "\n\n" + texts[(i + step) % len(texts)])
 
 
 def stored_rows(db: Path) -> int:
@@ -39,7 +52,7 @@ def stored_rows(db: Path) -> int:
 
 def test_sigkill_midway_leaves_a_usable_index_and_rerun_completes(tmp_path: Path) -> None:
     corpus, data = tmp_path / "corpus", tmp_path / "data"
-    make_corpus(corpus, copies=5)  # 30 articles, about 230 passages
+    make_corpus(corpus, combined=3)  # 117 articles, about 300 passages
     settings = Settings(data_dir=data)
     paths, _ = discover(corpus)
     expected = sum(len(chunk(a.doc_id, a.text, settings.chunk)) for a in (clean(read(p, corpus)) for p in paths))
@@ -64,7 +77,7 @@ def test_sigkill_midway_leaves_a_usable_index_and_rerun_completes(tmp_path: Path
     rerun = subprocess.run([sys.executable, "ingest.py", str(corpus), "--quiet"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"unchanged {partial}" in rerun.stdout
+    assert f"unchanged {partial}, duplicates 0," in rerun.stdout
     chain = QAChain(settings)
     assert chain.index.count() == expected, "every passage once: nothing missing, nothing duplicated"
     assert len(chain.index.articles()) == len(paths)
