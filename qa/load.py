@@ -49,7 +49,7 @@ class LoadError(Exception):
 def discover(folder: Path) -> tuple[list[Path], list[Skipped]]:
     """All files under ``folder`` with a supported suffix, sorted, plus the files passed over.
 
-    Hidden files and folders are ignored; symlinked folders are not followed (no loops).
+    Hidden files and folders are ignored; symlinked folders are reported, not followed (no loops).
     """
     if not folder.exists():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
@@ -59,6 +59,9 @@ def discover(folder: Path) -> tuple[list[Path], list[Skipped]]:
     skipped: list[Skipped] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            if (Path(root) / name).is_symlink():
+                skipped.append(Skipped(str(Path(root) / name), "symbolic link to a folder (not followed)"))
         for name in sorted(files):
             if name.startswith("."):
                 continue

@@ -10,6 +10,7 @@ from qa.chain import QAChain
 from qa.ingest import ingest_folder
 from qa.settings import Settings
 from tests.conftest import KHALEEJ, SEEDS
+from tests.unit.test_formats import tiny_pdf
 
 JPOST = "001_9c057057cff0d122.txt"
 ALAKHBAR = "002_ccf924def72a9c46.txt"
@@ -79,3 +80,30 @@ def test_duplicates_updates_jsonl_and_prune(tmp_path: Path) -> None:
     (corpus / "edited.txt").write_text((corpus / JPOST).read_text())
     fifth = run()
     assert ("edited.txt", JPOST) in fifth.duplicates and "edited.txt" not in fifth.updated and passages_of(chain, "edited.txt") == 0
+
+
+def test_bad_files_are_reported_and_the_rest_ingests(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Harbour reopens after storm\n\nThe harbour reopened on Monday, officials said.")
+    (corpus / "latin1.txt").write_bytes("Le port rouvre\n\nLe café du port a rouvert lundi.".encode("latin-1"))
+    (corpus / "utf16.txt").write_bytes("Ferry resumes\n\nThe ferry to Erdek resumed on Sunday.".encode("utf-16"))
+    (corpus / "report.pdf").write_bytes(tiny_pdf(["Bridge inspection ordered", "Engineers will inspect the bridge."]))
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(b"\x89PNG\x00\x00")
+    with (corpus / "huge.txt").open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    (corpus / "loop.txt").symlink_to(corpus / "loop.txt")
+    (corpus / "table.csv").write_text("a,b")
+    settings = Settings(data_dir=tmp_path / "data")
+    chain = QAChain(settings)
+    report = ingest_folder(corpus, chain.index, chain.embedder, settings.chunk, progress=False)
+    assert sorted(report.added) == ["good.txt", "latin1.txt", "report.pdf", "utf16.txt"]
+    assert {Path(s.path).name: s.reason for s in report.skipped} == {
+        "empty.txt": "empty file",
+        "binary.txt": "binary file (contains NUL bytes)",
+        "huge.txt": "file too large (52 MB > 21 MB)",
+        "loop.txt": "Too many levels of symbolic links",
+        "table.csv": "unsupported file type '.csv'",
+    }
+    assert "café" in chain.index.article("latin1.txt").text  # type: ignore[union-attr]
