@@ -96,17 +96,36 @@ def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
     return pieces
 
 
+# A passage already this full (of target_chars) ends at a paragraph break rather than run into
+# the next paragraph: passages then hold whole paragraphs where they can.
+_PARAGRAPH_MIN_FILL = 0.5
+
+
 def chunk(doc_id: str, text: str, settings: ChunkSettings) -> list[Passage]:
-    """Pack whole sentences into passages of about ``target_chars``, overlapping by whole sentences."""
+    """Pack whole sentences into passages of about ``target_chars``, following paragraphs.
+
+    A passage ends at the last paragraph break (a line break) that leaves it at least half
+    full, else after the last sentence that fits. The next passage starts ``overlap_sentences``
+    whole sentences back, at a paragraph break too (on the seed eval this kept citation
+    precision up, where starting clean at the paragraph lowered it).
+    """
     sentences = [
         piece for span in split_sentences(text) for piece in _split_long(text, span, settings.max_chars)
     ]
+    # opens[k]: sentence k starts a paragraph (a line break separates it from the one before).
+    opens = [k == 0 or "\n" in text[sentences[k - 1].end : sentences[k].start] for k in range(len(sentences))]
+    min_fill = settings.target_chars * _PARAGRAPH_MIN_FILL
     passages: list[Passage] = []
     i = 0
     while i < len(sentences):
         j = i + 1
+        paragraph_cut = None
         while j < len(sentences) and sentences[j].end - sentences[i].start <= settings.target_chars:
+            if opens[j] and sentences[j - 1].end - sentences[i].start >= min_fill:
+                paragraph_cut = j
             j += 1
+        if j < len(sentences) and not opens[j] and paragraph_cut is not None:
+            j = paragraph_cut
         start, end = sentences[i].start, sentences[j - 1].end
         passages.append(Passage(doc_id, len(passages), start, end, text[start:end]))
         if j >= len(sentences):

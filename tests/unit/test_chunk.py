@@ -61,3 +61,24 @@ def test_offsets_always_slice_back_to_the_passage(raw: str, target: int, overlap
     for p in passages:
         covered.update(range(p.start, p.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace()), "no text is lost"
+
+
+def test_passages_end_at_paragraph_breaks_once_half_full() -> None:
+    paragraphs = [" ".join(f"Paragraph {n} sentence {i} has some words in it." for i in range(4)) for n in range(6)]
+    text = "\n\n".join(paragraphs)
+    passages = chunk("d", text, ChunkSettings(target_chars=500, max_chars=500, overlap_sentences=0))
+    # two whole paragraphs fit in 500 characters; a third would not, and is not started
+    assert [p.text for p in passages] == ["\n\n".join(paragraphs[k : k + 2]) for k in (0, 2, 4)]
+    overlapping = chunk("d", text, ChunkSettings(target_chars=500, max_chars=500, overlap_sentences=1))
+    assert overlapping[0].text == passages[0].text
+    assert overlapping[1].text.startswith(paragraphs[1].split(". ")[-1]), "one sentence repeated"
+    assert overlapping[1].text.endswith(paragraphs[2]) or overlapping[1].text.endswith(paragraphs[3])
+
+
+def test_a_long_paragraph_is_cut_inside_with_overlap() -> None:
+    long = " ".join(f"Long sentence {i} goes on with words." for i in range(30))
+    text = "Short opening paragraph here.\n\n" + long
+    passages = chunk("d", text, ChunkSettings(target_chars=300, max_chars=300, overlap_sentences=1))
+    assert passages[0].text == "Short opening paragraph here.\n\n" + passages[0].text.split("\n\n")[1]
+    for a, b in zip(passages[1:], passages[2:]):
+        assert b.start < a.end, "inside a paragraph, consecutive passages share a sentence"
