@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
 import time
@@ -56,6 +57,8 @@ class Row:
     cited_gold: int
     retrieved_docs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    answer_in_passages: bool | None = None  # None for unanswerable questions and ones without accepted answers
+    ndcg: float | None = None  # None for unanswerable questions
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -84,6 +87,30 @@ def is_correct(short_answer: str, accepted: list[str]) -> bool:
     return any(f" {a} " in padded for a in (normalise_answer(x) for x in accepted) if a)
 
 
+def answer_in_passages(texts: list[str], accepted: list[str]) -> bool:
+    """An accepted answer, SQuAD-normalised, appears as whole words in one of the retrieved passages."""
+    answers = [a for a in (normalise_answer(x) for x in accepted) if a]
+    return any(f" {a} " in f" {normalise_answer(t)} " for t in texts for a in answers)
+
+
+def ndcg(retrieved_docs: list[str], gold_docs: list[str]) -> float:
+    """Normalised discounted cumulative gain of the ranking, one unit of gain per gold article.
+
+    A gold article counts at the rank of its first passage (later passages of it add nothing),
+    and the ideal ranking puts one passage of each gold article first, so a question with two
+    gold articles needs both near the top to score 1.
+    """
+    gold = set(gold_docs)
+    seen: set[str] = set()
+    gain = 0.0
+    for rank, doc in enumerate(retrieved_docs, start=1):
+        if doc in gold and doc not in seen:
+            seen.add(doc)
+            gain += 1 / math.log2(rank + 1)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), len(retrieved_docs)) + 1))
+    return gain / ideal if ideal else 0.0
+
+
 def score(question: Question, answer: Any, seconds: float) -> Row:
     """Compare one :class:`qa.cite.Answer` with its question's gold data."""
     gold = set(question.gold_docs)
@@ -102,6 +129,9 @@ def score(question: Question, answer: Any, seconds: float) -> Row:
         cited_gold=sum(c.doc_id in gold for c in answer.citations),
         retrieved_docs=retrieved,
         seconds=seconds,
+        answer_in_passages=answer_in_passages([p.text for p in answer.passages], question.answers)
+        if question.answerable and question.answers else None,
+        ndcg=ndcg(retrieved, question.gold_docs) if question.answerable else None,
     )
 
 
@@ -120,8 +150,19 @@ def metrics(rows: list[Row]) -> dict[str, float | int | None]:
         "refusal_accuracy": _ratio(sum(r.refused for r in unanswerable), len(unanswerable)),
         "false_refusal_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "citation_precision": _ratio(sum(r.cited_gold for r in cited), sum(r.citations for r in cited)),
+        **retrieval_metrics(answerable),
         "n_questions": len(rows),
         "seconds_per_question": round(sum(r.seconds for r in rows) / len(rows), 4) if rows else None,
+    }
+
+
+def retrieval_metrics(answerable: list[Row]) -> dict[str, float | None]:
+    """``answer_in_passages`` (questions with accepted answers) and ``ndcg_at_k`` (answerable questions)."""
+    with_answers = [r for r in answerable if r.answer_in_passages is not None]
+    scored = [r for r in answerable if r.ndcg is not None]
+    return {
+        "answer_in_passages": _ratio(sum(bool(r.answer_in_passages) for r in with_answers), len(with_answers)),
+        "ndcg_at_k": _ratio(sum(r.ndcg or 0.0 for r in scored), len(scored)),
     }
 
 
