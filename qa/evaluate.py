@@ -15,13 +15,16 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa.settings import Settings
 from qa.text import normalise_answer
+
+if TYPE_CHECKING:
+    from qa.retrieve import SearchFilters
 
 SHORT_ANSWER_MAX_WORDS = 30
 DEFAULT_QUESTIONS = Path("eval/questions.yaml")
@@ -208,7 +211,10 @@ def collection_for(corpus: Path) -> str:
     return f"eval-{stem}-{digest}"
 
 
-def evaluate(settings: Settings, questions: list[Question], corpus: Path, *, progress: bool = True) -> list[Row]:
+def evaluate(
+    settings: Settings, questions: list[Question], corpus: Path, *, progress: bool = True,
+    filters: SearchFilters | None = None,
+) -> list[Row]:
     """Ingest ``corpus`` into its own collection if needed, then answer and score every question."""
     from qa.chain import QAChain
     from qa.ingest import ingest_folder
@@ -221,9 +227,59 @@ def evaluate(settings: Settings, questions: list[Question], corpus: Path, *, pro
     rows = []
     for q in questions:
         started = time.perf_counter()
-        answer = chain.ask(q.question)
+        answer = chain.ask(q.question, filters=filters)
         rows.append(score(q, answer, time.perf_counter() - started))
     return rows
+
+
+RETRIEVAL_METRICS = ("doc_recall_at_k", "mrr", "ndcg_at_k", "answer_in_passages")
+
+
+def retrieval_row(question: Question, doc_ids: list[str], texts: list[str], seconds: float) -> Row:
+    """Score a bare ranking (no answer) with the same retrieval metrics as :func:`score`."""
+    gold = set(question.gold_docs)
+    return Row(
+        id=question.id, question=question.question, answerable=question.answerable, refused=False,
+        short_answer="", correct=None,
+        gold_rank=next((rank for rank, doc in enumerate(doc_ids, start=1) if doc in gold), None),
+        citations=0, cited_gold=0, retrieved_docs=doc_ids, seconds=seconds,
+        answer_in_passages=answer_in_passages(texts, question.answers)
+        if question.answerable and question.answers else None,
+        ndcg=ndcg(doc_ids, question.gold_docs) if question.answerable else None,
+    )
+
+
+def evaluate_baseline(settings: Settings, questions: list[Question], corpus: Path) -> dict[str, Any]:
+    """The LangChain tutorial pipeline (:mod:`qa.baseline`) on the same corpus: retrieval metrics at k and at 4."""
+    from qa.baseline import TUTORIAL_K, Baseline
+    from qa.chain import embedder_for
+
+    baseline = Baseline.build(corpus, settings.data_dir / "baseline", embedder_for(settings))
+    k = settings.retrieval.k
+    at_k: list[Row] = []
+    at_tutorial_k: list[Row] = []
+    for q in questions:
+        started = time.perf_counter()
+        hits = baseline.search(q.question, max(k, TUTORIAL_K))
+        seconds = time.perf_counter() - started
+        for rows, n in ((at_k, k), (at_tutorial_k, TUTORIAL_K)):
+            rows.append(retrieval_row(q, [h.doc_id for h in hits[:n]], [h.text for h in hits[:n]], seconds))
+    scores = {name: metrics(at_k)[name] for name in RETRIEVAL_METRICS}
+    scores[f"at_{TUTORIAL_K}"] = {name: metrics(at_tutorial_k)[name] for name in RETRIEVAL_METRICS}
+    scores["seconds_per_question"] = metrics(at_k)["seconds_per_question"]
+    return scores
+
+
+def side_by_side(values: dict[str, Any], baseline: dict[str, Any], k: int) -> str:
+    """qa's retrieval metrics next to the baseline's, one line per metric."""
+    from qa.baseline import TUTORIAL_K
+
+    lines = [f"{'retrieval':<22} {'qa':>8} {'baseline':>9} {'baseline@' + str(TUTORIAL_K):>11}   (k = {k})"]
+    for name in RETRIEVAL_METRICS:
+        lines.append(
+            f"{name:<22} {values[name]!s:>8} {baseline[name]!s:>9} {baseline[f'at_{TUTORIAL_K}'][name]!s:>11}"
+        )
+    return "\n".join(lines)
 
 
 def table(rows: list[Row]) -> str:
@@ -242,23 +298,32 @@ def table(rows: list[Row]) -> str:
 
 
 def run_cli(
-    settings: Settings, *, questions: Path, corpus: Path | None, json_out: Path | None, thresholds: Path | None
+    settings: Settings, *, questions: Path, corpus: Path | None, json_out: Path | None, thresholds: Path | None,
+    filters: SearchFilters | None = None, baseline: bool = False,
 ) -> int:
     qs = load_questions(questions)
     corpus = corpus_for(questions, corpus, settings)
+    if baseline and filters is not None and not filters.is_empty():
+        raise EvalInputError("--baseline compares unfiltered retrieval (the tutorial has no filters): drop --since/--until/--source")
     if thresholds is None and questions.resolve() == DEFAULT_QUESTIONS.resolve() and DEFAULT_THRESHOLDS.exists():
         thresholds = DEFAULT_THRESHOLDS
-    rows = evaluate(settings, qs, corpus)
+    rows = evaluate(settings, qs, corpus, filters=filters)
     values = metrics(rows)
+    baseline_values = evaluate_baseline(settings, qs, corpus) if baseline else None
     print(table(rows))
     print()
     print(f"k = {settings.retrieval.k}, corpus = {corpus}, questions = {questions}")
     for name, value in values.items():
         print(f"{name:<22} {value}")
+    if baseline_values is not None:
+        print()
+        print(side_by_side(values, baseline_values, settings.retrieval.k))
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         payload = {**values, "k": settings.retrieval.k, "questions_file": str(questions), "corpus": str(corpus),
                    "per_question": [asdict(r) for r in rows]}
+        if baseline_values is not None:
+            payload["baseline"] = baseline_values
         json_out.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         print(f"wrote {json_out}")
     if thresholds is not None:
