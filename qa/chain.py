@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from qa.answer import Answerer, ExtractiveAnswerer
 from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
-from qa.retrieve import DenseRetriever, SearchFilters
+from qa.retrieve import DenseRetriever, HybridRetriever, SearchFilters
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.lexical import LexicalIndex
 
 MAX_QUESTION_CHARS = 2000
 
@@ -56,6 +60,7 @@ class QAChain:
         self.index = index or open_index(settings)
         self.embedder = embedder or embedder_for(settings)
         self.answerer = make_answerer(settings, self.embedder)
+        self._lexical: LexicalIndex | None = None
 
     def ensure_ingested(self, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> IngestReport | None:
         """Ingest the default corpus when the index is empty; otherwise do nothing."""
@@ -72,10 +77,24 @@ class QAChain:
         log(report.summary())
         return report
 
-    def retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> DenseRetriever:
-        return DenseRetriever(
-            index=self.index, embedder=self.embedder, k=k or self.settings.retrieval.k, filters=filters
+    def retriever(
+        self, k: int | None = None, filters: SearchFilters | None = None
+    ) -> HybridRetriever | DenseRetriever:
+        k = k or self.settings.retrieval.k
+        if self.settings.retrieval.mode == "dense":
+            return DenseRetriever(index=self.index, embedder=self.embedder, k=k, filters=filters)
+        return HybridRetriever(
+            index=self.index, embedder=self.embedder, lexical=self.lexical(), settings=self.settings.retrieval,
+            k=k, filters=filters,
         )
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, opened on first use and rebuilt when an ingest has changed the collection since."""
+        from qa.lexical import LexicalIndex
+
+        if self._lexical is None or self._lexical.version != self.index.version():
+            self._lexical = LexicalIndex.open(self.index)
+        return self._lexical
 
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)

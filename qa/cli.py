@@ -7,10 +7,15 @@ are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.retrieve import SearchFilters
 
 ASK_EXAMPLE = "How many peshmerga did Turkey train?"
 
@@ -18,6 +23,27 @@ ASK_EXAMPLE = "How many peshmerga did Turkey train?"
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="index folder (default: $QA_DATA_DIR or ./data)")
     parser.add_argument("--collection", help="collection name (default: $QA_COLLECTION or 'articles')")
+
+
+def _iso_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2016-03-31") from None
+
+
+def _filter_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="only articles published on or after this day")
+    parser.add_argument("--until", type=_iso_day, metavar="YYYY-MM-DD", help="only articles published on or before this day")
+    parser.add_argument("--source", action="append", metavar="OUTLET", help="only articles from this outlet (repeatable)")
+
+
+def filters_from(args: argparse.Namespace) -> SearchFilters | None:
+    """The search filters the flags ask for, or None."""
+    from qa.retrieve import SearchFilters
+
+    filters = SearchFilters(since=args.since, until=args.until, outlets=args.source or [])
+    return None if filters.is_empty() else filters
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help=f'e.g. "{ASK_EXAMPLE}"')
     p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _filter_flags(p)
     _common(p)
 
     p = sub.add_parser("serve", help="open the chat page (Gradio)")
@@ -47,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_out", type=Path, help="write the metrics (and per-question rows) to this JSON file")
     p.add_argument("--thresholds", type=Path, help="YAML of minimum metrics; exit 1 below them (default: eval/thresholds.yaml for the default questions)")
     p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
+    p.add_argument("--baseline", action="store_true", help="also score LangChain's tutorial retrieval on the same corpus, side by side")
+    _filter_flags(p)
     _common(p)
     return parser
 
@@ -84,7 +113,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = check_question(args.question)
     chain = QAChain(settings)
     chain.ensure_ingested()
-    answer = chain.ask(question)
+    answer = chain.ask(question, filters=filters_from(args))
     print(answer.model_dump_json(indent=2) if args.json else render_text(answer))
     return 0
 
@@ -100,7 +129,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluate import run_cli
 
     return run_cli(
-        settings, questions=args.questions, corpus=args.corpus, json_out=args.json_out, thresholds=args.thresholds
+        settings, questions=args.questions, corpus=args.corpus, json_out=args.json_out, thresholds=args.thresholds,
+        filters=filters_from(args), baseline=args.baseline,
     )
 
 

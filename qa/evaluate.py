@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa.settings import Settings
 from qa.text import normalise_answer
+
+if TYPE_CHECKING:
+    from qa.retrieve import SearchFilters
 
 SHORT_ANSWER_MAX_WORDS = 30
 DEFAULT_QUESTIONS = Path("eval/questions.yaml")
@@ -56,6 +60,8 @@ class Row:
     cited_gold: int
     retrieved_docs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    answer_in_passages: bool | None = None  # None for unanswerable questions and ones without accepted answers
+    ndcg: float | None = None  # None for unanswerable questions
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -84,6 +90,30 @@ def is_correct(short_answer: str, accepted: list[str]) -> bool:
     return any(f" {a} " in padded for a in (normalise_answer(x) for x in accepted) if a)
 
 
+def answer_in_passages(texts: list[str], accepted: list[str]) -> bool:
+    """An accepted answer, SQuAD-normalised, appears as whole words in one of the retrieved passages."""
+    answers = [a for a in (normalise_answer(x) for x in accepted) if a]
+    return any(f" {a} " in f" {normalise_answer(t)} " for t in texts for a in answers)
+
+
+def ndcg(retrieved_docs: list[str], gold_docs: list[str]) -> float:
+    """Normalised discounted cumulative gain of the ranking, one unit of gain per gold article.
+
+    A gold article counts at the rank of its first passage (later passages of it add nothing),
+    and the ideal ranking puts one passage of each gold article first, so a question with two
+    gold articles needs both near the top to score 1.
+    """
+    gold = set(gold_docs)
+    seen: set[str] = set()
+    gain = 0.0
+    for rank, doc in enumerate(retrieved_docs, start=1):
+        if doc in gold and doc not in seen:
+            seen.add(doc)
+            gain += 1 / math.log2(rank + 1)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), len(retrieved_docs)) + 1))
+    return gain / ideal if ideal else 0.0
+
+
 def score(question: Question, answer: Any, seconds: float) -> Row:
     """Compare one :class:`qa.cite.Answer` with its question's gold data."""
     gold = set(question.gold_docs)
@@ -102,6 +132,9 @@ def score(question: Question, answer: Any, seconds: float) -> Row:
         cited_gold=sum(c.doc_id in gold for c in answer.citations),
         retrieved_docs=retrieved,
         seconds=seconds,
+        answer_in_passages=answer_in_passages([p.text for p in answer.passages], question.answers)
+        if question.answerable and question.answers else None,
+        ndcg=ndcg(retrieved, question.gold_docs) if question.answerable else None,
     )
 
 
@@ -120,8 +153,19 @@ def metrics(rows: list[Row]) -> dict[str, float | int | None]:
         "refusal_accuracy": _ratio(sum(r.refused for r in unanswerable), len(unanswerable)),
         "false_refusal_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "citation_precision": _ratio(sum(r.cited_gold for r in cited), sum(r.citations for r in cited)),
+        **retrieval_metrics(answerable),
         "n_questions": len(rows),
         "seconds_per_question": round(sum(r.seconds for r in rows) / len(rows), 4) if rows else None,
+    }
+
+
+def retrieval_metrics(answerable: list[Row]) -> dict[str, float | None]:
+    """``answer_in_passages`` (questions with accepted answers) and ``ndcg_at_k`` (answerable questions)."""
+    with_answers = [r for r in answerable if r.answer_in_passages is not None]
+    scored = [r for r in answerable if r.ndcg is not None]
+    return {
+        "answer_in_passages": _ratio(sum(bool(r.answer_in_passages) for r in with_answers), len(with_answers)),
+        "ndcg_at_k": _ratio(sum(r.ndcg or 0.0 for r in scored), len(scored)),
     }
 
 
@@ -167,7 +211,10 @@ def collection_for(corpus: Path) -> str:
     return f"eval-{stem}-{digest}"
 
 
-def evaluate(settings: Settings, questions: list[Question], corpus: Path, *, progress: bool = True) -> list[Row]:
+def evaluate(
+    settings: Settings, questions: list[Question], corpus: Path, *, progress: bool = True,
+    filters: SearchFilters | None = None,
+) -> list[Row]:
     """Ingest ``corpus`` into its own collection if needed, then answer and score every question."""
     from qa.chain import QAChain
     from qa.ingest import ingest_folder
@@ -181,7 +228,7 @@ def evaluate(settings: Settings, questions: list[Question], corpus: Path, *, pro
     rows = []
     for q in questions:
         started = time.perf_counter()
-        answer = chain.ask(q.question)
+        answer = chain.ask(q.question, filters=filters)
         rows.append(score(with_duplicate_originals(q, duplicates), answer, time.perf_counter() - started))
     return rows
 
@@ -191,6 +238,56 @@ def with_duplicate_originals(question: Question, duplicates: dict[str, str]) -> 
     article it repeats (its text is the same story, and only that one can be retrieved)."""
     extra = [duplicates[d] for d in question.gold_docs if d in duplicates and duplicates[d] not in question.gold_docs]
     return question.model_copy(update={"gold_docs": [*question.gold_docs, *extra]}) if extra else question
+
+
+RETRIEVAL_METRICS = ("doc_recall_at_k", "mrr", "ndcg_at_k", "answer_in_passages")
+
+
+def retrieval_row(question: Question, doc_ids: list[str], texts: list[str], seconds: float) -> Row:
+    """Score a bare ranking (no answer) with the same retrieval metrics as :func:`score`."""
+    gold = set(question.gold_docs)
+    return Row(
+        id=question.id, question=question.question, answerable=question.answerable, refused=False,
+        short_answer="", correct=None,
+        gold_rank=next((rank for rank, doc in enumerate(doc_ids, start=1) if doc in gold), None),
+        citations=0, cited_gold=0, retrieved_docs=doc_ids, seconds=seconds,
+        answer_in_passages=answer_in_passages(texts, question.answers)
+        if question.answerable and question.answers else None,
+        ndcg=ndcg(doc_ids, question.gold_docs) if question.answerable else None,
+    )
+
+
+def evaluate_baseline(settings: Settings, questions: list[Question], corpus: Path) -> dict[str, Any]:
+    """The LangChain tutorial pipeline (:mod:`qa.baseline`) on the same corpus: retrieval metrics at k and at 4."""
+    from qa.baseline import TUTORIAL_K, Baseline
+    from qa.chain import embedder_for
+
+    baseline = Baseline.build(corpus, settings.data_dir / "baseline", embedder_for(settings))
+    k = settings.retrieval.k
+    at_k: list[Row] = []
+    at_tutorial_k: list[Row] = []
+    for q in questions:
+        started = time.perf_counter()
+        hits = baseline.search(q.question, max(k, TUTORIAL_K))
+        seconds = time.perf_counter() - started
+        for rows, n in ((at_k, k), (at_tutorial_k, TUTORIAL_K)):
+            rows.append(retrieval_row(q, [h.doc_id for h in hits[:n]], [h.text for h in hits[:n]], seconds))
+    scores = {name: metrics(at_k)[name] for name in RETRIEVAL_METRICS}
+    scores[f"at_{TUTORIAL_K}"] = {name: metrics(at_tutorial_k)[name] for name in RETRIEVAL_METRICS}
+    scores["seconds_per_question"] = metrics(at_k)["seconds_per_question"]
+    return scores
+
+
+def side_by_side(values: dict[str, Any], baseline: dict[str, Any], k: int) -> str:
+    """qa's retrieval metrics next to the baseline's, one line per metric."""
+    from qa.baseline import TUTORIAL_K
+
+    lines = [f"{'retrieval':<22} {'qa':>8} {'baseline':>9} {'baseline@' + str(TUTORIAL_K):>11}   (k = {k})"]
+    for name in RETRIEVAL_METRICS:
+        lines.append(
+            f"{name:<22} {values[name]!s:>8} {baseline[name]!s:>9} {baseline[f'at_{TUTORIAL_K}'][name]!s:>11}"
+        )
+    return "\n".join(lines)
 
 
 def table(rows: list[Row]) -> str:
@@ -209,23 +306,32 @@ def table(rows: list[Row]) -> str:
 
 
 def run_cli(
-    settings: Settings, *, questions: Path, corpus: Path | None, json_out: Path | None, thresholds: Path | None
+    settings: Settings, *, questions: Path, corpus: Path | None, json_out: Path | None, thresholds: Path | None,
+    filters: SearchFilters | None = None, baseline: bool = False,
 ) -> int:
     qs = load_questions(questions)
     corpus = corpus_for(questions, corpus, settings)
+    if baseline and filters is not None and not filters.is_empty():
+        raise EvalInputError("--baseline compares unfiltered retrieval (the tutorial has no filters): drop --since/--until/--source")
     if thresholds is None and questions.resolve() == DEFAULT_QUESTIONS.resolve() and DEFAULT_THRESHOLDS.exists():
         thresholds = DEFAULT_THRESHOLDS
-    rows = evaluate(settings, qs, corpus)
+    rows = evaluate(settings, qs, corpus, filters=filters)
     values = metrics(rows)
+    baseline_values = evaluate_baseline(settings, qs, corpus) if baseline else None
     print(table(rows))
     print()
     print(f"k = {settings.retrieval.k}, corpus = {corpus}, questions = {questions}")
     for name, value in values.items():
         print(f"{name:<22} {value}")
+    if baseline_values is not None:
+        print()
+        print(side_by_side(values, baseline_values, settings.retrieval.k))
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         payload = {**values, "k": settings.retrieval.k, "questions_file": str(questions), "corpus": str(corpus),
                    "per_question": [asdict(r) for r in rows]}
+        if baseline_values is not None:
+            payload["baseline"] = baseline_values
         json_out.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         print(f"wrote {json_out}")
     if thresholds is not None:

@@ -15,6 +15,7 @@ import json
 import sqlite3
 import time
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ CREATE TABLE IF NOT EXISTS articles (
     PRIMARY KEY (collection, doc_id)
 )
 """
+# A counter per collection, bumped on every write, so derived indexes (qa.lexical) know when they are stale.
+_VERSION_SCHEMA = "CREATE TABLE IF NOT EXISTS versions (collection TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 _COLUMNS = "doc_id, title, source, fingerprint, n_passages, {text}, meta"
 # Articles not indexed because they repeat another one (see qa.dedup). ``file_key`` is the
 # ingest's key of the file version judged, '' while the judgement is not yet carried out.
@@ -117,6 +120,7 @@ class Index:
         self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        self._db.execute(_VERSION_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if "meta" not in columns:  # an index made before article metadata existed
             self._db.execute("ALTER TABLE articles ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
@@ -235,6 +239,7 @@ class Index:
         self._db.execute(
             "UPDATE duplicates SET file_key=? WHERE collection=? AND doc_id=?", (file_key, self.name, doc_id)
         )
+        self._bump_version()
         self._db.commit()
 
     def remove(self, doc_id: str) -> bool:
@@ -243,8 +248,20 @@ class Index:
         self._collection.delete(where={"doc_id": doc_id})
         self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
         self._db.execute("DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, doc_id))
+        self._bump_version()
         self._db.commit()
         return known
+
+    def _bump_version(self) -> None:
+        self._db.execute(
+            "INSERT INTO versions VALUES (?, 1) ON CONFLICT(collection) DO UPDATE SET version = version + 1",
+            (self.name,),
+        )
+
+    def version(self) -> int:
+        """How many writes (put/remove) this collection has had; 0 when never written."""
+        row = self._db.execute("SELECT version FROM versions WHERE collection=?", (self.name,)).fetchone()
+        return row[0] if row else 0
 
     # -- reading ----------------------------------------------------------------------------
     def count(self) -> int:
@@ -264,11 +281,29 @@ class Index:
             include=["documents", "metadatas", "distances"],
         )
         docs = []
-        for rank, (text, meta, distance) in enumerate(
-            zip(result["documents"][0], result["metadatas"][0], result["distances"][0]), start=1
+        for rank, (pid, text, meta, distance) in enumerate(
+            zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]), start=1
         ):
-            docs.append(Document(page_content=text, metadata={**meta, "score": 1.0 - float(distance), "rank": rank}))
+            docs.append(
+                Document(id=pid, page_content=text, metadata={**meta, "score": 1.0 - float(distance), "rank": rank})
+            )
         return docs
+
+    def all_passages(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        """Every passage as ``(ids, texts, metadatas)`` batches, for building derived indexes."""
+        for offset in range(0, self.count(), batch):
+            got = self._collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            yield got["ids"], got["documents"], got["metadatas"]
+
+    def passages(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any], np.ndarray]]:
+        """Text, metadata and vector of the passages with these ids (missing ids are left out)."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        return {
+            i: (text, meta, np.asarray(vector, dtype=np.float32))
+            for i, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+        }
 
     def close(self) -> None:
         self._db.close()

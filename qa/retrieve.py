@@ -1,8 +1,14 @@
 """Stage 5, retrieve: the passages most likely to answer a question.
 
-A LangChain retriever, so it composes with any LangChain chain; each returned
+LangChain retrievers, so they compose with any LangChain chain; each returned
 document carries the citation metadata (doc_id, title, passage, start, end)
-plus ``score`` (cosine similarity) and ``rank``.
+plus ``score`` (cosine similarity to the question) and ``rank``.
+
+:class:`HybridRetriever` (the default) asks two searches for candidates, the
+embedding search (meaning) and BM25 (:mod:`qa.lexical`: names, numbers, rare
+words), fuses their rankings by reciprocal rank fusion, and keeps at most a few
+passages per article. Both searches apply the same :class:`SearchFilters`
+inside the search, so k passages come back whenever k matching passages exist.
 """
 
 from __future__ import annotations
@@ -10,10 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
+
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
+
+from qa.settings import RetrievalSettings
 
 
 class SearchFilters(BaseModel):
@@ -61,3 +71,72 @@ class DenseRetriever(BaseRetriever):
     ) -> list[Document]:
         vector = self.embedder.embed([query])[0]
         return self.index.search(vector, self.k, where=self.filters.where() if self.filters else None)
+
+
+def fuse(rankings: list[tuple[list[str], float]], rrf_k: float) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: each id scores ``sum(weight / (rrf_k + rank))`` over the rankings it is in.
+
+    Rank-based, so BM25 scores and cosine similarities never need a common scale.
+    """
+    fused: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, pid in enumerate(ids, start=1):
+            fused[pid] = fused.get(pid, 0.0) + weight / (rrf_k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def diversify(ids: list[str], article_of: dict[str, str], k: int, max_per_article: int) -> list[str]:
+    """The first ``k`` ids with at most ``max_per_article`` per article; passed-over ones fill any gap, in order."""
+    chosen: list[str] = []
+    passed_over: list[str] = []
+    per_article: dict[str, int] = {}
+    for pid in ids:
+        if len(chosen) == k:
+            break
+        article = article_of[pid]
+        if per_article.get(article, 0) < max_per_article:
+            chosen.append(pid)
+            per_article[article] = per_article.get(article, 0) + 1
+        else:
+            passed_over.append(pid)
+    chosen += passed_over[: k - len(chosen)]
+    return chosen
+
+
+class HybridRetriever(BaseRetriever):
+    """Embedding search and BM25 fused by reciprocal rank, at most a few passages per article."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Any  # qa.index.Index
+    embedder: Any  # qa.embed.Embedder
+    lexical: Any  # qa.lexical.LexicalIndex, or None for dense ranking alone (still diversified)
+    settings: RetrievalSettings
+    k: int = 5
+    filters: SearchFilters | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        s = self.settings
+        n = max(s.candidates, self.k)
+        vector = self.embedder.embed([query])[0]
+        dense = self.index.search(vector, n, where=self.filters.where() if self.filters else None)
+        docs = {doc.id: doc for doc in dense}
+        rankings = [([doc.id for doc in dense], 1.0)]
+        if self.lexical is not None and s.lexical_weight > 0:
+            rankings.append(([hit.passage_id for hit in self.lexical.search(query, n, self.filters)], s.lexical_weight))
+        order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
+        # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
+        # Enough of the fused head to fill k even if the per-article cap passes over many.
+        head = order[: self.k * (s.max_per_article + 1) + len(dense)]
+        for pid, (text, meta, passage_vector) in self.index.passages([p for p in head if p not in docs]).items():
+            docs[pid] = Document(
+                id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
+            )
+        head = [pid for pid in head if pid in docs]
+        chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, self.k, s.max_per_article)
+        return [
+            Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
+            for rank, pid in enumerate(chosen, start=1)
+        ]

@@ -63,6 +63,29 @@ class RetrievalSettings(BaseModel):
     """How passages are found for a question."""
 
     k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    mode: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description=(
+            "'hybrid' fuses BM25 over the passage words (names, numbers, rare words) with the embedding "
+            "search; 'dense' uses the embedding search alone."
+        ),
+    )
+    candidates: int = Field(
+        30, ge=1, le=500, description="Passages each of the two searches proposes before they are fused and cut to k."
+    )
+    rrf_k: float = Field(
+        60.0, gt=0, description="Reciprocal rank fusion constant: a passage scores sum(weight / (rrf_k + rank)) over the searches."
+    )
+    lexical_weight: float = Field(
+        1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in the fusion; the dense ranking has weight 1."
+    )
+    max_per_article: int = Field(
+        2, ge=1, le=50,
+        description=(
+            "At most this many passages from one article, so other articles get a say; more are taken "
+            "only when too few other passages were found."
+        ),
+    )
 
 
 class AnswerSettings(BaseModel):

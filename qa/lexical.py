@@ -1,0 +1,192 @@
+"""Lexical retrieval: BM25 over the passages of one collection (bm25s).
+
+Embeddings blur exactly what news questions hinge on: names, numbers and rare
+words ("Cavusoglu", "Su-24", "1,600"). BM25 matches them literally; qa.retrieve
+fuses its ranking with the dense one.
+
+The BM25 index is derived from the Chroma collection and persisted beside it
+(``DATA_DIR/lexical/COLLECTION/``) together with the collection's write version
+(:meth:`qa.index.Index.version`). It is rebuilt lazily, on the first search after
+any ingest changed the collection, and loaded memory-mapped, so opening it costs
+milliseconds. Per-passage ``published_day`` and ``outlet`` arrays are kept with it
+so that :class:`qa.retrieve.SearchFilters` restrict the BM25 scoring itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qa.index import Index
+    from qa.retrieve import SearchFilters
+
+# Words, with digit groups kept whole ("1,600" -> "1600", "3.5" -> "3.5", "Su-24" -> "su", "24").
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+# Short, frequent English words that carry no topic (BM25's IDF would mostly ignore them anyway,
+# but dropping them keeps the index small and the query loop short).
+_STOPWORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have he her his how i in into is it its
+    of on or she so than that the their them then there these they this to was we were what when where which
+    who whom whose why will with would you""".split()
+)
+_FORMAT = 1  # bump when the tokenizer or the stored files change, so old indexes are rebuilt
+
+
+def _stem(word: str) -> str:
+    """A light plural/possessive stripper (Harman's S-stemmer): 'fighters' and 'fighter' match."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    return word[:-1]
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words and whole numbers (thousands separators removed)."""
+    out = []
+    for match in _TOKEN.finditer(text.lower().replace("'s ", " ").replace("’s ", " ")):
+        token = match.group()
+        if token[0].isdigit():
+            out.append(token.replace(",", ""))
+        elif token not in _STOPWORDS and len(token) > 1:
+            out.append(_stem(token))
+    return out
+
+
+@dataclass
+class LexicalHit:
+    passage_id: str
+    score: float
+
+
+class LexicalIndex:
+    """A persisted BM25 index of one collection's passages. Use :meth:`open`."""
+
+    def __init__(self, folder: Path, version: int, ids: list[str], days: np.ndarray, outlets: np.ndarray,
+                 outlet_names: list[str], bm25: object) -> None:
+        self.folder = folder
+        self.version = version
+        self.ids = ids
+        self._days = days  # int32 YYYYMMDD, 0 when unknown
+        self._outlets = outlets  # int32 index into outlet_names, -1 when unknown
+        self._outlet_names = outlet_names
+        self._bm25 = bm25
+        self._vocab: dict[str, int] = getattr(bm25, "vocab_dict", {}) or {}
+
+    # -- building and loading ---------------------------------------------------------------
+    @staticmethod
+    def folder_for(index: Index) -> Path:
+        return index.data_dir / "lexical" / index.name
+
+    @classmethod
+    def open(cls, index: Index) -> LexicalIndex:
+        """The BM25 index for ``index``: loaded if it is up to date, else rebuilt and saved first."""
+        folder = cls.folder_for(index)
+        version = index.version()
+        try:
+            state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        if state.get("version") == version and state.get("format") == _FORMAT:
+            try:
+                return cls._load(folder, version)
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged copy: rebuild it
+        return cls.build(index)
+
+    @classmethod
+    def build(cls, index: Index) -> LexicalIndex:
+        """Tokenise every passage of ``index``, fit BM25 and save it (atomically) beside the collection."""
+        import bm25s
+
+        version = index.version()
+        ids: list[str] = []
+        corpus: list[list[str]] = []
+        days: list[int] = []
+        outlets: list[str | None] = []
+        for batch_ids, texts, metas in index.all_passages():
+            for pid, text, meta in zip(batch_ids, texts, metas):
+                ids.append(pid)
+                # The headline is part of what the dense side embeds too (qa.ingest.embedding_text).
+                corpus.append(tokenize(f"{meta.get('title', '')}\n{text}"))
+                days.append(int(meta.get("published_day") or 0))
+                outlets.append(meta.get("outlet"))
+        names = sorted({o for o in outlets if o})
+        codes = {name: i for i, name in enumerate(names)}
+        bm25 = None
+        if ids:
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+
+        folder = cls.folder_for(index)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{index.name}-", dir=folder.parent))
+        if bm25 is not None:
+            bm25.save(str(staging / "bm25"), show_progress=False)
+        (staging / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
+        (staging / "outlets.json").write_text(json.dumps(names), encoding="utf-8")
+        np.save(staging / "days.npy", np.asarray(days, dtype=np.int32))
+        np.save(staging / "outlet_codes.npy", np.asarray([codes.get(o, -1) if o else -1 for o in outlets], dtype=np.int32))
+        (staging / "state.json").write_text(json.dumps({"version": version, "format": _FORMAT}), encoding="utf-8")
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        shutil.rmtree(old, ignore_errors=True)
+        return cls._load(folder, version)
+
+    @classmethod
+    def _load(cls, folder: Path, version: int) -> LexicalIndex:
+        ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        bm25 = None
+        if ids:
+            import bm25s
+
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        return cls(
+            folder, version, ids, np.load(folder / "days.npy"), np.load(folder / "outlet_codes.npy"),
+            json.loads((folder / "outlets.json").read_text(encoding="utf-8")), bm25,
+        )
+
+    # -- searching --------------------------------------------------------------------------
+    def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
+        """A 0/1 mask of the passages the filters allow (the same rules as the Chroma where clause), or None."""
+        if filters is None or filters.is_empty():
+            return None
+        mask = np.ones(len(self.ids), dtype=bool)
+        if filters.since is not None:
+            mask &= self._days >= int(filters.since.strftime("%Y%m%d"))
+        if filters.until is not None:
+            mask &= (self._days > 0) & (self._days <= int(filters.until.strftime("%Y%m%d")))
+        if filters.outlets:
+            wanted = [i for i, name in enumerate(self._outlet_names) if name in set(filters.outlets)]
+            mask &= np.isin(self._outlets, wanted)
+        return mask
+
+    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
+        """Up to ``k`` passages that share words with ``query``, best BM25 score first, within the filters."""
+        if self._bm25 is None:
+            return []
+        token_ids = [self._vocab[t] for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
+        if not token_ids:
+            return []
+        scores = self._bm25.get_scores(token_ids)
+        mask = self.allowed(filters)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [LexicalHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
