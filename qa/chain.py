@@ -34,7 +34,7 @@ def check_question(question: str) -> str:
 
 
 def open_index(settings: Settings) -> Index:
-    return Index(settings.data_dir, settings.collection, settings.embedding.model)
+    return Index(settings.data_dir, settings.collection, settings.embedding.model, settings.chroma_url)
 
 
 def embedder_for(settings: Settings) -> Embedder:
