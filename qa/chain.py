@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from qa.answer import Answerer, ExtractiveAnswerer
 from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
-from qa.retrieve import DenseRetriever, SearchFilters
 from qa.settings import Settings
+
+if TYPE_CHECKING:  # qa.retrieve imports langchain_core.retrievers (~0.9 s, via langsmith): not on the ask path
+    from langchain_core.documents import Document
+
+    from qa.retrieve import DenseRetriever, SearchFilters
 
 MAX_QUESTION_CHARS = 2000
 
@@ -73,14 +78,21 @@ class QAChain:
         return report
 
     def retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> DenseRetriever:
+        """The retrieval step as a LangChain retriever, to compose with other LangChain chains."""
+        from qa.retrieve import DenseRetriever
+
         return DenseRetriever(
             index=self.index, embedder=self.embedder, k=k or self.settings.retrieval.k, filters=filters
         )
 
+    def retrieve(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Document]:
+        """What :meth:`retriever` returns, without LangChain's runnable machinery (and its import time)."""
+        vector = self.embedder.embed([question])[0]
+        return self.index.search(vector, k or self.settings.retrieval.k, where=filters.where() if filters else None)
+
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
-        passages = self.retriever(k, filters).invoke(question)
-        return self.answerer.answer(question, passages)
+        return self.answerer.answer(question, self.retrieve(question, k, filters))
 
     def ask_stream(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
