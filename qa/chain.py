@@ -15,11 +15,14 @@ from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
-from qa.retrieve import DenseRetriever, HybridRetriever, SearchFilters
+from qa.retrieve import SearchFilters, dense_search, hybrid_search
 from qa.settings import Settings
 
 if TYPE_CHECKING:
+    from langchain_core.documents import Document
+
     from qa.lexical import LexicalIndex
+    from qa.retriever import QARetriever
 
 MAX_QUESTION_CHARS = 2000
 
@@ -38,7 +41,7 @@ def check_question(question: str) -> str:
 
 
 def open_index(settings: Settings) -> Index:
-    return Index(settings.data_dir, settings.collection, settings.embedding.model)
+    return Index(settings.data_dir, settings.collection, settings.embedding.model, settings.chroma_url)
 
 
 def embedder_for(settings: Settings) -> Embedder:
@@ -77,15 +80,19 @@ class QAChain:
         log(report.summary())
         return report
 
-    def retriever(
-        self, k: int | None = None, filters: SearchFilters | None = None
-    ) -> HybridRetriever | DenseRetriever:
+    def retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> QARetriever:
+        """The retrieval step as a LangChain retriever, to compose with other LangChain chains."""
+        from qa.retriever import QARetriever
+
+        return QARetriever(chain=self, k=k, filters=filters)
+
+    def retrieve(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Document]:
+        """The passages for a question, best first (hybrid by default; see ``retrieval.mode``)."""
         k = k or self.settings.retrieval.k
         if self.settings.retrieval.mode == "dense":
-            return DenseRetriever(index=self.index, embedder=self.embedder, k=k, filters=filters)
-        return HybridRetriever(
-            index=self.index, embedder=self.embedder, lexical=self.lexical(), settings=self.settings.retrieval,
-            k=k, filters=filters,
+            return dense_search(self.index, self.embedder, question, k, filters)
+        return hybrid_search(
+            self.index, self.embedder, self.lexical(), self.settings.retrieval, question, k, filters
         )
 
     def lexical(self) -> LexicalIndex:
@@ -98,7 +105,7 @@ class QAChain:
 
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
-        passages = self.retriever(k, filters).invoke(question)
+        passages = self.retrieve(question, k, filters)
         return self.answerer.answer(question, passages)
 
     def ask_stream(

@@ -20,9 +20,10 @@ import importlib.util
 import json
 import os
 import tempfile
+import shutil
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -59,12 +60,39 @@ def resolve_model_path(model: str) -> str:
     raise ModelNotFound(f"embedding model '{model}' is not a local folder (models are never downloaded)")
 
 
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
+def nvidia_driver_present() -> bool:
+    """Whether this machine has an NVIDIA driver loaded: a cheap test that needs no torch."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def torch_sees_cuda() -> bool:
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(
+    device: str,
+    driver_present: Callable[[], bool] = nvidia_driver_present,
+    cuda_available: Callable[[], bool] = torch_sees_cuda,
+) -> str:
+    """'cpu' or 'cuda' for an ``embedding.device`` setting.
+
+    'auto' asks torch about CUDA only when an NVIDIA driver is present, because importing torch
+    costs seconds and would undo the torch-free ONNX path on ordinary CPU machines.
+    """
+    if device != "auto":
+        return device
+    return "cuda" if driver_present() and cuda_available() else "cpu"
+
+
+# Texts per forward pass when embedding.batch_size is unset: small batches pad least on a few CPU
+# cores, while a GPU is only kept busy by large ones.
+DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
+
+
+def default_batch_size(device: str) -> int:
+    return DEFAULT_BATCH_SIZE["cuda" if device.startswith("cuda") else "cpu"]
 
 
 class SentenceTransformerEmbedder:
@@ -85,7 +113,7 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(self.path, device=resolve_device(self.device))
+            self._model = SentenceTransformer(self.path, device=self.device)
         return self._model
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
@@ -292,12 +320,14 @@ def pick_backend(backend: str, device: str = "cpu") -> str:
 @lru_cache(maxsize=4)
 def get_embedder(
     model: str = PACKAGED_MODEL,
-    device: str = "cpu",
-    batch_size: int = 32,
+    device: str = "auto",
+    batch_size: int | None = None,
     backend: str = "auto",
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
 ) -> Embedder:
-    """One shared embedder per configuration and process."""
+    """One shared embedder per configuration and process; ``device`` 'auto' and ``batch_size`` None are resolved here."""
+    device = resolve_device(device)
+    batch_size = batch_size or default_batch_size(device)
     if pick_backend(backend, device) == "onnx":
         try:
             return OnnxEmbedder(model, batch_size, cache_dir)

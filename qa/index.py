@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from langchain_core.documents import Document
@@ -92,19 +93,42 @@ def passage_id(doc_id: str, fingerprint: str, index: int) -> str:
     return f"{doc_id}#{fingerprint[:12]}#{index}"
 
 
+def chroma_client(path: Path, url: str | None = None):  # noqa: ANN201 - chromadb is imported lazily
+    """The embedded Chroma store in ``path``, or the Chroma server at ``url`` when one is given.
+
+    Only the client differs: collections, ids and queries are the same, so a server gives the same
+    results as the embedded store and lets several processes (or machines) write and read one index.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url is None:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise IndexUnusable(f"chroma_url {url!r} is not an http(s)://host:port URL")
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    except Exception as exc:  # chromadb raises ValueError or httpx errors when nothing answers
+        raise IndexUnusable(f"cannot reach the Chroma server at {url}: {str(exc).splitlines()[0]}") from None
+
+
 class Index:
     """One named collection: a Chroma collection plus its article table."""
 
-    def __init__(self, data_dir: Path, collection: str, embedding_model: str) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
+    def __init__(
+        self, data_dir: Path, collection: str, embedding_model: str, chroma_url: str | None = None
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.name = collection
-        client = chromadb.PersistentClient(
-            path=str(self.data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        client = chroma_client(self.data_dir / "chroma", chroma_url)
         self._collection = client.get_or_create_collection(
             collection,
             embedding_function=None,  # vectors always come from qa.embed, never Chroma's downloader

@@ -1,10 +1,12 @@
 """Stage 5, retrieve: the passages most likely to answer a question.
 
-LangChain retrievers, so they compose with any LangChain chain; each returned
+Plain functions (no LangChain runnable machinery on the question path: importing
+``langchain_core.retrievers`` costs most of a second); :mod:`qa.retriever` wraps them
+as a LangChain retriever for composing with other chains. Each returned
 document carries the citation metadata (doc_id, title, passage, start, end)
 plus ``score`` (cosine similarity to the question) and ``rank``.
 
-:class:`HybridRetriever` (the default) asks two searches for candidates, the
+:func:`hybrid_search` (the default) asks two searches for candidates, the
 embedding search (meaning) and BM25 (:mod:`qa.lexical`: names, numbers, rare
 words), fuses their rankings by reciprocal rank fusion, and keeps at most a few
 passages per article. Both searches apply the same :class:`SearchFilters`
@@ -18,10 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from qa.settings import RetrievalSettings
 
@@ -56,21 +56,10 @@ class SearchFilters(BaseModel):
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-class DenseRetriever(BaseRetriever):
-    """Nearest passages by embedding similarity."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: Any  # qa.index.Index (Any: pydantic need not validate it)
-    embedder: Any  # qa.embed.Embedder
-    k: int = 5
-    filters: SearchFilters | None = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        vector = self.embedder.embed([query])[0]
-        return self.index.search(vector, self.k, where=self.filters.where() if self.filters else None)
+def dense_search(index: Any, embedder: Any, query: str, k: int, filters: SearchFilters | None = None) -> list[Document]:
+    """Nearest passages by embedding similarity alone (``retrieval.mode = 'dense'``)."""
+    vector = embedder.embed([query])[0]
+    return index.search(vector, k, where=filters.where() if filters else None)
 
 
 def fuse(rankings: list[tuple[list[str], float]], rrf_k: float) -> list[tuple[str, float]]:
@@ -103,40 +92,39 @@ def diversify(ids: list[str], article_of: dict[str, str], k: int, max_per_articl
     return chosen
 
 
-class HybridRetriever(BaseRetriever):
-    """Embedding search and BM25 fused by reciprocal rank, at most a few passages per article."""
+def hybrid_search(
+    index: Any,
+    embedder: Any,
+    lexical: Any,
+    settings: RetrievalSettings,
+    query: str,
+    k: int,
+    filters: SearchFilters | None = None,
+) -> list[Document]:
+    """Embedding search and BM25 fused by reciprocal rank, at most a few passages per article.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: Any  # qa.index.Index
-    embedder: Any  # qa.embed.Embedder
-    lexical: Any  # qa.lexical.LexicalIndex, or None for dense ranking alone (still diversified)
-    settings: RetrievalSettings
-    k: int = 5
-    filters: SearchFilters | None = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        s = self.settings
-        n = max(s.candidates, self.k)
-        vector = self.embedder.embed([query])[0]
-        dense = self.index.search(vector, n, where=self.filters.where() if self.filters else None)
-        docs = {doc.id: doc for doc in dense}
-        rankings = [([doc.id for doc in dense], 1.0)]
-        if self.lexical is not None and s.lexical_weight > 0:
-            rankings.append(([hit.passage_id for hit in self.lexical.search(query, n, self.filters)], s.lexical_weight))
-        order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
-        # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
-        # Enough of the fused head to fill k even if the per-article cap passes over many.
-        head = order[: self.k * (s.max_per_article + 1) + len(dense)]
-        for pid, (text, meta, passage_vector) in self.index.passages([p for p in head if p not in docs]).items():
-            docs[pid] = Document(
-                id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
-            )
-        head = [pid for pid in head if pid in docs]
-        chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, self.k, s.max_per_article)
-        return [
-            Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
-            for rank, pid in enumerate(chosen, start=1)
-        ]
+    ``index`` is a :class:`qa.index.Index`, ``embedder`` a :class:`qa.embed.Embedder`, ``lexical`` a
+    :class:`qa.lexical.LexicalIndex` (or None for the dense ranking alone, still diversified).
+    """
+    s = settings
+    n = max(s.candidates, k)
+    vector = embedder.embed([query])[0]
+    dense = index.search(vector, n, where=filters.where() if filters else None)
+    docs = {doc.id: doc for doc in dense}
+    rankings = [([doc.id for doc in dense], 1.0)]
+    if lexical is not None and s.lexical_weight > 0:
+        rankings.append(([hit.passage_id for hit in lexical.search(query, n, filters)], s.lexical_weight))
+    order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
+    # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
+    # Enough of the fused head to fill k even if the per-article cap passes over many.
+    head = order[: k * (s.max_per_article + 1) + len(dense)]
+    for pid, (text, meta, passage_vector) in index.passages([p for p in head if p not in docs]).items():
+        docs[pid] = Document(
+            id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
+        )
+    head = [pid for pid in head if pid in docs]
+    chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
+    return [
+        Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
+        for rank, pid in enumerate(chosen, start=1)
+    ]

