@@ -19,13 +19,12 @@ import numpy as np
 from langchain_core.documents import Document
 
 from qa.chunk import split_sentences
-from qa.cite import Answer, CitationBuilder, SourcePassage
+from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, expected_kind, pick_span
 from qa.text import content_terms
 
-REFUSAL = "The articles do not say."
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
 # with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7

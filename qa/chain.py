@@ -16,6 +16,7 @@ from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
 from qa.retrieve import DenseRetriever, SearchFilters
 from qa.settings import Settings
+from qa.verify import Verifier, verify_answer
 
 MAX_QUESTION_CHARS = 2000
 
@@ -56,6 +57,7 @@ class QAChain:
         self.index = index or open_index(settings)
         self.embedder = embedder or embedder_for(settings)
         self.answerer = make_answerer(settings, self.embedder)
+        self.verifier = Verifier(self.embedder)
 
     def ensure_ingested(self, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> IngestReport | None:
         """Ingest the default corpus when the index is empty; otherwise do nothing."""
@@ -80,7 +82,8 @@ class QAChain:
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
         passages = self.retriever(k, filters).invoke(question)
-        return self.answerer.answer(question, passages)
+        # Every backend's answer is checked against its cited passages before it is shown.
+        return verify_answer(self.answerer.answer(question, passages), self.verifier)
 
     def ask_stream(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
