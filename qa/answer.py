@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from langchain_core.documents import Document
@@ -36,6 +37,15 @@ class Answerer(Protocol):
     def answer(self, question: str, passages: list[Document]) -> Answer: ...
 
 
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """A backend that generates text: streamed as it grows, then parsed into an :class:`Answer`."""
+
+    def stream_text(self, question: str, passages: list[Document]) -> Iterator[str]: ...
+
+    def parse(self, question: str, text: str, passages: list[Document]) -> Answer: ...
+
+
 @dataclass
 class Candidate:
     """One sentence of one retrieved passage, scored against the question."""
@@ -46,6 +56,7 @@ class Candidate:
     text: str
     semantic: float = 0.0
     lexical: float = 0.0
+    context: float = 0.0  # question-term coverage of the whole passage (and its title)
     span: TypedSpan | None = None
     support: float = 0.0
 
@@ -105,9 +116,13 @@ class ExtractiveAnswerer:
         idf = _idf(candidates)
         q_terms = content_terms(question)
         kind = expected_kind(question)
+        passage_terms = {
+            id(d): set(content_terms(d.page_content + " " + d.metadata.get("title", ""))) for d in passages
+        }
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+            c.context = lexical_overlap(q_terms, passage_terms[id(c.passage)], idf)
             c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical
             if kind is not Kind.SENTENCE:
                 c.span = pick_span(c.text, kind, question)
