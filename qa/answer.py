@@ -13,19 +13,19 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from langchain_core.documents import Document
 
 from qa.chunk import split_sentences
-from qa.cite import Answer, CitationBuilder, SourcePassage
+from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, expected_kind, pick_span
 from qa.text import content_terms
 
-REFUSAL = "The articles do not say."
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
 # with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7
@@ -35,6 +35,15 @@ class Answerer(Protocol):
     """Turns a question and its retrieved passages (best first) into a cited answer."""
 
     def answer(self, question: str, passages: list[Document]) -> Answer: ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """A backend that generates text: streamed as it grows, then parsed into an :class:`Answer`."""
+
+    def stream_text(self, question: str, passages: list[Document]) -> Iterator[str]: ...
+
+    def parse(self, question: str, text: str, passages: list[Document]) -> Answer: ...
 
 
 @dataclass
@@ -47,6 +56,7 @@ class Candidate:
     text: str
     semantic: float = 0.0
     lexical: float = 0.0
+    context: float = 0.0  # question-term coverage of the whole passage (and its title)
     span: TypedSpan | None = None
     support: float = 0.0
 
@@ -106,9 +116,13 @@ class ExtractiveAnswerer:
         idf = _idf(candidates)
         q_terms = content_terms(question)
         kind = expected_kind(question)
+        passage_terms = {
+            id(d): set(content_terms(d.page_content + " " + d.metadata.get("title", ""))) for d in passages
+        }
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+            c.context = lexical_overlap(q_terms, passage_terms[id(c.passage)], idf)
             c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical
             if kind is not Kind.SENTENCE:
                 c.span = pick_span(c.text, kind, question)

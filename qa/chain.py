@@ -10,13 +10,14 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from qa.answer import Answerer, ExtractiveAnswerer
+from qa.answer import Answerer, ExtractiveAnswerer, StreamingAnswerer
 from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
 from qa.ingest import IngestReport, ingest_folder
 from qa.retrieve import SearchFilters, dense_search, hybrid_search
 from qa.settings import Settings
+from qa.verify import Verifier, split_statements, verify_answer
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -50,9 +51,12 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:
-    if settings.answer.backend == "extractive":
-        return ExtractiveAnswerer(embedder, settings.answer)
-    raise ValueError(f"unknown answer backend {settings.answer.backend!r}")
+    backend = settings.answer.backend
+    if backend == "llm" or (backend == "auto" and settings.llm.base_url):
+        from qa.llm import LLMAnswerer
+
+        return LLMAnswerer(settings.llm)
+    return ExtractiveAnswerer(embedder, settings.answer)
 
 
 class QAChain:
@@ -64,6 +68,7 @@ class QAChain:
         self.embedder = embedder or embedder_for(settings)
         self.answerer = make_answerer(settings, self.embedder)
         self._lexical: LexicalIndex | None = None
+        self.verifier = Verifier(self.embedder)
 
     def ensure_ingested(self, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> IngestReport | None:
         """Ingest the default corpus when the index is empty; otherwise do nothing."""
@@ -106,18 +111,37 @@ class QAChain:
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
         passages = self.retrieve(question, k, filters)
-        return self.answerer.answer(question, passages)
+        # Every backend's answer is checked against its cited passages before it is shown.
+        return verify_answer(self.answerer.answer(question, passages), self.verifier)
 
     def ask_stream(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> Iterator[Answer]:
         """Yield the answer as it grows (``answer`` text lengthening); the last one yielded is final.
 
-        The extractive answerer finishes at once, so its text is released a few words at a time;
-        a streaming backend yields as it generates.
+        The extractive answerer finishes at once, so its text is released a few words at a time.
+        A streaming backend (the LLM) yields as it generates, one verified sentence at a time: a
+        sentence is shown only once it is complete and checked against its citations.
         """
+        if isinstance(self.answerer, StreamingAnswerer):
+            yield from self._stream(self.answerer, check_question(question), k, filters)
+            return
         final = self.ask(question, k, filters)
         words = final.answer.split(" ")
         for i in range(1, len(words), 4):
             yield final.model_copy(update={"answer": " ".join(words[:i])})
         yield final
+
+    def _stream(
+        self, answerer: StreamingAnswerer, question: str, k: int | None, filters: SearchFilters | None
+    ) -> Iterator[Answer]:
+        passages = self.retriever(k, filters).invoke(question)
+        shown, text = 0, ""
+        for text in answerer.stream_text(question, passages):
+            complete = split_statements(text)[:-1]  # the last sentence may still be growing
+            if len(complete) > shown:
+                shown = len(complete)
+                partial = verify_answer(answerer.parse(question, " ".join(s.text for s in complete), passages), self.verifier)
+                if not partial.refused:
+                    yield partial
+        yield verify_answer(answerer.parse(question, text, passages), self.verifier)

@@ -11,6 +11,8 @@ import re
 from langchain_core.documents import Document
 from pydantic import BaseModel, Field
 
+REFUSAL = "The articles do not say."
+
 
 class Citation(BaseModel):
     n: int = Field(description="The number used as [n] in the answer.")
@@ -52,6 +54,10 @@ class Answer(BaseModel):
     refused: bool = Field(description="True when the retrieved passages do not support an answer.")
     citations: list[Citation]
     passages: list[SourcePassage] = Field(description="Every retrieved passage, best first.")
+    dropped: list[str] = Field(
+        default_factory=list,
+        description="Sentences removed by verification because no passage they cite supports them.",
+    )
 
 
 class CitationBuilder:

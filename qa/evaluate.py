@@ -13,6 +13,7 @@ import math
 import re
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa.settings import Settings
 from qa.text import normalise_answer
+from qa.verify import citation_scores
 
 if TYPE_CHECKING:
     from qa.retrieve import SearchFilters
@@ -62,6 +64,11 @@ class Row:
     seconds: float = 0.0
     answer_in_passages: bool | None = None  # None for unanswerable questions and ones without accepted answers
     ndcg: float | None = None  # None for unanswerable questions
+    f1: float | None = None  # token F1 of the short answer (answerable questions; 0 when refused)
+    statements: int = 0  # answer sentences (not refused)
+    supported_statements: int = 0  # ... supported by their citations together
+    cited_markers: int = 0  # [n] markers on those sentences
+    precise_citations: int = 0  # ... whose passage is needed for, or alone supports, the sentence
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -114,6 +121,18 @@ def ndcg(retrieved_docs: list[str], gold_docs: list[str]) -> float:
     return gain / ideal if ideal else 0.0
 
 
+def token_f1(prediction: str, accepted: list[str]) -> float:
+    """SQuAD token F1 of ``prediction`` against the best-matching accepted answer."""
+    pred = normalise_answer(prediction).split()
+    best = 0.0
+    for gold in (normalise_answer(a).split() for a in accepted):
+        common = sum((Counter(pred) & Counter(gold)).values())
+        if common:
+            precision, recall = common / len(pred), common / len(gold)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return round(best, 4)
+
+
 def score(question: Question, answer: Any, seconds: float) -> Row:
     """Compare one :class:`qa.cite.Answer` with its question's gold data."""
     gold = set(question.gold_docs)
@@ -135,6 +154,7 @@ def score(question: Question, answer: Any, seconds: float) -> Row:
         answer_in_passages=answer_in_passages([p.text for p in answer.passages], question.answers)
         if question.answerable and question.answers else None,
         ndcg=ndcg(retrieved, question.gold_docs) if question.answerable else None,
+        f1=(0.0 if answer.refused else token_f1(answer.short_answer, question.answers)) if question.answerable else None,
     )
 
 
@@ -154,6 +174,7 @@ def metrics(rows: list[Row]) -> dict[str, float | int | None]:
         "false_refusal_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "citation_precision": _ratio(sum(r.cited_gold for r in cited), sum(r.citations for r in cited)),
         **retrieval_metrics(answerable),
+        **answer_metrics(rows),
         "n_questions": len(rows),
         "seconds_per_question": round(sum(r.seconds for r in rows) / len(rows), 4) if rows else None,
     }
@@ -166,6 +187,21 @@ def retrieval_metrics(answerable: list[Row]) -> dict[str, float | None]:
     return {
         "answer_in_passages": _ratio(sum(bool(r.answer_in_passages) for r in with_answers), len(with_answers)),
         "ndcg_at_k": _ratio(sum(r.ndcg or 0.0 for r in scored), len(scored)),
+    }
+
+
+def answer_metrics(rows: list[Row]) -> dict[str, float | None]:
+    """Answer quality beyond exact match: SQuAD token F1 and ALCE-style citation recall/precision.
+
+    ``citation_recall``: answer sentences (of answers given, all questions) supported by their
+    citations together; ``citation_precision_alce``: [n] markers whose passage supports the
+    sentence alone or is needed for it. Support is judged by :mod:`qa.verify`.
+    """
+    answerable = [r for r in rows if r.answerable]
+    return {
+        "answer_f1": _ratio(sum(r.f1 or 0.0 for r in answerable), len(answerable)),
+        "citation_recall": _ratio(sum(r.supported_statements for r in rows), sum(r.statements for r in rows)),
+        "citation_precision_alce": _ratio(sum(r.precise_citations for r in rows), sum(r.cited_markers for r in rows)),
     }
 
 
@@ -229,7 +265,11 @@ def evaluate(
     for q in questions:
         started = time.perf_counter()
         answer = chain.ask(q.question, filters=filters)
-        rows.append(score(with_duplicate_originals(q, duplicates), answer, time.perf_counter() - started))
+        row = score(with_duplicate_originals(q, duplicates), answer, time.perf_counter() - started)
+        row.statements, row.supported_statements, row.cited_markers, row.precise_citations = citation_scores(
+            answer, chain.verifier
+        )
+        rows.append(row)
     return rows
 
 
@@ -291,7 +331,7 @@ def side_by_side(values: dict[str, Any], baseline: dict[str, Any], k: int) -> st
 
 
 def table(rows: list[Row]) -> str:
-    lines = [f"{'id':<34} {'ans':<4} {'ref':<4} {'ok':<3} {'gold@':<5} short answer"]
+    lines = [f"{'id':<34} {'ans':<4} {'ref':<4} {'ok':<3} {'gold@':<5} {'f1':<5} short answer"]
     for r in rows:
         ok = "-" if r.correct is None else ("y" if r.correct else "n")
         if not r.answerable:
@@ -300,7 +340,7 @@ def table(rows: list[Row]) -> str:
         short = short if len(short) <= 60 else short[:57] + "..."
         lines.append(
             f"{r.id[:34]:<34} {'y' if r.answerable else 'n':<4} {'y' if r.refused else 'n':<4} {ok:<3} "
-            f"{r.gold_rank or '-'!s:<5} {short}"
+            f"{r.gold_rank or '-'!s:<5} {'-' if r.f1 is None else f'{r.f1:.2f}':<5} {short}"
         )
     return "\n".join(lines)
 

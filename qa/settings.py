@@ -7,10 +7,11 @@ The command line overrides both (see ``qa.cli``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -105,8 +106,13 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     """How the answer is composed from the retrieved passages."""
 
-    backend: Literal["extractive"] = Field(
-        "extractive", description="Answer backend. 'extractive' quotes the passages verbatim and needs no LLM."
+    backend: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description=(
+            "Answer backend. 'extractive' quotes the passages verbatim and needs no LLM; 'llm' asks the "
+            "OpenAI-compatible server in the 'llm' section; 'auto' uses 'llm' when llm.base_url is set, "
+            "else 'extractive'. Every backend's answer is verified against its citations (qa.verify)."
+        ),
     )
     min_support: float = Field(
         0.45,
@@ -118,6 +124,28 @@ class AnswerSettings(BaseModel):
         ),
     )
     max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
+
+
+class LLMSettings(BaseModel):
+    """An OpenAI-compatible chat server for the 'llm' answer backend (OpenAI, Ollama, llama.cpp, vLLM)."""
+
+    base_url: str | None = Field(
+        default_factory=lambda: os.environ.get("QA_LLM_BASE_URL") or None,
+        description=(
+            "The server's OpenAI API root, e.g. http://127.0.0.1:11434/v1 for Ollama. Unset: no LLM, "
+            "everything stays offline. Also read from QA_LLM_BASE_URL."
+        ),
+    )
+    model: str = Field(
+        default_factory=lambda: os.environ.get("QA_LLM_MODEL") or "gpt-4o-mini",
+        description="Model name the server knows. Also read from QA_LLM_MODEL.",
+    )
+    api_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(os.environ.get("OPENAI_API_KEY") or "not-needed"),
+        description="API key; from QA_LLM__API_KEY, else OPENAI_API_KEY. Local servers need none.",
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 answers the same way each time.")
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for the server before giving up with an error.")
 
 
 class ServerSettings(BaseModel):
@@ -153,6 +181,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     def with_overrides(self, **changes: object) -> Settings:
