@@ -199,12 +199,13 @@ class ChatPage:
             shutil.rmtree(folder, ignore_errors=True)
             return f"✗ {md(name)}: not added — {md(report.skipped[0].reason)}"
         stored = self.chain.index.article(name)
-        passages = stored.n_passages if stored else 0
+        n = stored.n_passages if stored else 0
+        passages = f"{n} passage" + ("" if n == 1 else "s")
         title = md(stored.title) if stored else ""
         if report.added:
-            return f"✓ {md(name)}: added, {passages} passages — {title}"
+            return f"✓ {md(name)}: added, {passages} — {title}"
         if report.updated:
-            return f"✓ {md(name)}: replaced the earlier version, {passages} passages — {title}"
+            return f"✓ {md(name)}: replaced the earlier version, {passages} — {title}"
         return f"= {md(name)}: already in the index, unchanged — {title}"
 
     def remove(self, doc_id: str | None) -> tuple[Any, ...]:
@@ -268,7 +269,8 @@ def build_app(chain: QAChain) -> gr.Blocks:
                 table = gr.Dataframe(headers=CORPUS_HEADERS, interactive=False, wrap=True, elem_id="qa-corpus")
                 with gr.Row(equal_height=False):
                     with gr.Column():
-                        files = gr.File(file_count="multiple", type="filepath", label="Add articles (.txt, .md, .html)")
+                        files = gr.File(file_count="multiple", type="filepath", label="Add articles (.txt, .md, .html)",
+                                        elem_id="qa-upload")
                         add = gr.Button("Add to the index", variant="primary")
                         added = gr.Markdown(elem_id="qa-upload-result")
                     with gr.Column():
