@@ -93,9 +93,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.access import launch_auth
+
+    server = settings.server
+    auth = launch_auth(server.host, server.share, server.auth, server.no_auth)  # refused before Gradio loads
     from qa.ui import serve
 
-    serve(settings)
+    serve(settings, auth)
     return 0
 
 

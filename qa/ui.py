@@ -28,7 +28,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa.access import launch_auth, safe_filename
+from qa.access import safe_filename
 from qa.cards import NO_SOURCES_HTML, PAGE_CSS, PAGE_SCRIPT, answer_markdown, md, sources_html
 from qa.chain import QAChain, QuestionError, check_question
 from qa.cite import Answer
@@ -298,12 +298,18 @@ def build_app(chain: QAChain) -> gr.Blocks:
     return app
 
 
-def serve(settings: Settings) -> None:
-    """Check who may connect, ingest ``seeds/`` if the index is empty, then serve until interrupted."""
+def serve(settings: Settings, auth: tuple[str, str] | None) -> None:
+    """Ingest ``seeds/`` if the index is empty, then serve until interrupted.
+
+    ``auth`` is the login to require, from :func:`qa.access.launch_auth`, which has already
+    refused an unsafe combination of host, share and auth.
+    """
     server = settings.server
-    auth = launch_auth(server.host, server.share, server.auth, server.no_auth)  # before any slow work
     chain = QAChain(settings)
-    chain.ensure_ingested()
+    try:
+        chain.ensure_ingested()
+    except FileNotFoundError as exc:  # no corpus to start from: the page still opens, for uploads
+        print(f"qa serve: warning: {exc}; serving an empty index: add articles in the Corpus tab", file=sys.stderr)
     app = build_app(chain)
     try:
         # port 0: Gradio picks the first free port from 7860 up

@@ -67,6 +67,16 @@ def test_ask_endpoint_applies_filters(client) -> None:
         client.predict(QUESTION, 5, "yesterday", "", [], api_name="/ask")
 
 
+def test_without_an_index_the_page_opens_and_says_so(tmp_path, monkeypatch) -> None:
+    from gradio_client import Client
+
+    monkeypatch.setenv("QA_CORPUS_DIR", str(tmp_path / "no-such-folder"))
+    with running_server(tmp_path) as srv:
+        assert "serving an empty index" in srv.output()
+        with pytest.raises(Exception, match="the index is empty: add articles in the Corpus tab"):
+            Client(srv.url, verbose=False).predict(QUESTION, 5, api_name="/ask")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
