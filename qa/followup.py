@@ -3,12 +3,15 @@
 Retrieval sees one question at a time, so "And who announced it?" finds
 nothing by itself. A follow-up is recognised by its form, not its topic:
 
-- an ellipsis: "What about Iran?", "And Iran?" — the previous question is
-  asked again with its last proper name replaced ("How many peshmerga did
-  Iran train?");
-- a person pronoun (he, she, they, them, his, her, their) when the previous
-  answer was a name — the name takes the pronoun's place;
-- any other anaphor (it, that, this, there, …) or a very short question
+- an ellipsis with a name: "What about Iran?", "And Iran?" — the previous
+  question is asked again with its last proper name replaced ("How many
+  peshmerga did Iran train?"); without a name ("What about the cost?") it is
+  completed like an anaphor, below;
+- a singular person pronoun (he, she, him, his, her) when the previous
+  question asked for a name and got one — the name takes the pronoun's place
+  ("In what year did Nouri al-Maliki visit?");
+- any other anaphor (it, that, this, there, they, them, …), a person pronoun
+  that cannot be replaced, or a very short question
   ("Why?", "When exactly?") — the previous question's key words and its
   short answer are added in brackets after the anaphor, so the retriever and
   the answerer see what "it" was about ("Who announced it (peshmerga Turkey
@@ -23,14 +26,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.spans import Kind, expected_kind
 from qa.text import STOPWORDS, WORD
 
 MAX_CONTEXT_TERMS = 8  # key words carried over; more would drown the follow-up's own words
 MAX_NAME_WORDS = 5  # a short answer this long or shorter can stand in for a pronoun
 SHORT_QUESTION_WORDS = 3  # "Why?", "When exactly?", "Where was it signed?" is already 4
 
-PERSON_PRONOUNS = {"he": "", "she": "", "they": "", "them": "", "him": "", "his": "'s", "her": "'s", "their": "'s"}
-ANAPHORS = frozenset({"it", "its", "that", "this", "these", "those", "there", "then"})
+# A singular person pronoun is replaced by the previous answer when that question asked for a name;
+# the suffix makes "his minister" "Fidan's minister".
+PERSON_PRONOUNS = {"he": "", "she": "", "him": "", "his": "'s", "her": "'s"}
+ANAPHORS = frozenset({"it", "its", "that", "this", "these", "those", "there", "then", "they", "them", "their"})
 _WH = frozenset({"who", "whom", "whose", "what", "when", "where", "which", "why", "how"})
 _LEADING = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.IGNORECASE)
 _ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<x>.+)$", re.IGNORECASE)
@@ -74,29 +80,29 @@ def resolve(question: str, previous: Turn | None) -> Rewrite:
 
     about = _ABOUT.match(core)
     bare_subject = had_conjunction and not _WH & set(lowered) and set(lowered) - STOPWORDS - ANAPHORS
-    if about or (bare_subject and len(tokens) <= SHORT_QUESTION_WORDS):
-        subject = about["x"] if about else core
+    subject = about["x"] if about else core if bare_subject and len(tokens) <= SHORT_QUESTION_WORDS else None
+    if subject is not None and subject[:1].isupper():  # "What about Iran?": the same question of another name
         return Rewrite(typed, _replace_last_name(previous.question, subject))
 
     person = _person_pronoun(tokens)
-    name = _as_name(previous.answer)
+    name = _as_name(previous.answer) if expected_kind(previous.question) is Kind.NAME else None
     if person is not None and name:
-        pattern = re.compile(rf"\b{re.escape(tokens[person])}\b")
-        resolved = pattern.sub(name + PERSON_PRONOUNS[lowered[person]], core, count=1)
+        span = list(WORD.finditer(core))[person]
+        resolved = core[: span.start()] + name + PERSON_PRONOUNS[lowered[person]] + core[span.end():]
         return Rewrite(typed, _sentence(resolved))
 
     anaphor = _anaphor(tokens)
     short = len(tokens) <= SHORT_QUESTION_WORDS and not set(lowered) - _WH - STOPWORDS - {"exactly", "else"}
-    if anaphor is None and person is None and not short:
+    if anaphor is None and person is None and not short and subject is None:
         return Rewrite(typed, typed)
     context = _context(previous)
     if not context:
         return Rewrite(typed, _sentence(core) if had_conjunction else typed)
-    anchor = anaphor if anaphor is not None else person
-    if anchor is None:
+    anchors = [i for i in (anaphor, person) if i is not None]
+    if not anchors:
         return Rewrite(typed, _sentence(f"{core} ({context})"))
-    match = list(re.finditer(rf"\b{re.escape(tokens[anchor])}\b", core))[0]
-    return Rewrite(typed, _sentence(f"{core[: match.end()]} ({context}){core[match.end():]}"))
+    cut = list(WORD.finditer(core))[min(anchors)].end()
+    return Rewrite(typed, _sentence(f"{core[:cut]} ({context}){core[cut:]}"))
 
 
 def _sentence(text: str) -> str:
@@ -133,7 +139,8 @@ def _as_name(answer: str) -> str | None:
     words = answer.split()
     if not words or len(words) > MAX_NAME_WORDS or any(c.isdigit() for c in answer):
         return None
-    return answer if all(w[0].isupper() or w.lower() in ("of", "the", "al", "de", "bin") for w in words) else None
+    capitalised = (any(part[:1].isupper() for part in re.split(r"[-'’]", w)) for w in words)  # "al-Maliki" too
+    return answer if words[0][0].isupper() and all(capitalised) else None
 
 
 def _context(previous: Turn) -> str:

@@ -8,6 +8,8 @@ from qa.followup import Turn, resolve
 
 TURKEY = Turn("How many peshmerga did Turkey train?", "1,600")
 WHO_TRAINED = Turn("Who trained the peshmerga?", "Turkey")
+MALIKI = Turn("Who was the last Iraqi prime minister to visit Turkey before Haider al-Abadi?", "Nouri al-Maliki")
+MEETING = Turn("Where did Putin and Erdogan meet in August 2016?", "St. Petersburg")
 
 
 @pytest.mark.parametrize(
@@ -21,9 +23,11 @@ WHO_TRAINED = Turn("Who trained the peshmerga?", "Turkey")
         # an ellipsis swaps the last proper name of the previous question
         ("What about Iran?", TURKEY, "How many peshmerga did Iran train?"),
         ("And Iran?", TURKEY, "How many peshmerga did Iran train?"),
-        # a person pronoun takes the previous answer when that answer is a name
-        ("How many did they train?", WHO_TRAINED, "How many did Turkey train?"),
-        ("What did their minister say?", WHO_TRAINED, "What did Turkey's minister say?"),
+        # a singular person pronoun takes the previous answer when the question asked for a name
+        ("In what year did he visit?", MALIKI, "In what year did Nouri al-Maliki visit?"),
+        ("What did his party say?", MALIKI, "What did Nouri al-Maliki's party say?"),
+        # a plural one gets the context: "they" may be the answer or the question's subject
+        ("How many did they train?", WHO_TRAINED, "How many did they (trained peshmerga, Turkey) train?"),
     ],
 )
 def test_follow_ups_are_made_standalone(question: str, previous: Turn, expected: str) -> None:
@@ -53,9 +57,11 @@ def test_nothing_is_rewritten_without_a_previous_turn() -> None:
     assert not resolve("When was that?", None).rewritten
 
 
-def test_a_number_answer_never_replaces_a_person_pronoun() -> None:
-    rewrite = resolve("Where did they train them?", TURKEY)
-    assert "1,600" in rewrite.question and "they" in rewrite.question  # context added, pronoun kept
+def test_only_a_name_asked_for_replaces_a_person_pronoun() -> None:
+    number = resolve("Where did he train them?", TURKEY)
+    assert number.question == "Where did he (peshmerga Turkey train, 1,600) train them?"
+    place = resolve("When did he arrive?", MEETING)  # a place answered "where": "he" is not St. Petersburg
+    assert place.question == "When did he (Putin Erdogan meet August 2016, St. Petersburg) arrive?"
 
 
 def test_follow_ups_of_follow_ups_keep_the_thread() -> None:
@@ -63,3 +69,8 @@ def test_follow_ups_of_follow_ups_keep_the_thread() -> None:
     second = resolve("When was that?", Turn(first.question, "Cavusoglu"))
     assert "peshmerga" in second.question and "Cavusoglu" in second.question
     assert second.question.startswith("When was that (")
+
+
+def test_an_ellipsis_without_a_name_gets_the_context() -> None:
+    rewrite = resolve("What about the camp's name?", TURKEY)
+    assert rewrite.question == "What about the camp's name (peshmerga Turkey train, 1,600)?"
