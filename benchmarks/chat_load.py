@@ -155,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(wall, 2),
         "questions_per_s": round(len(latencies) / wall, 2),
         "server": server,
-        "machine": {"cpus": os.cpu_count(), "load_average_1m_before": round(load_before, 2), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(), "load_average_1m_before": round(load_before, 2),
+            "python": platform.python_version(), "platform": platform.platform(),
+        },
     }
     print(f"{len(questions)} questions, {args.clients} clients: {len(errors)} errors; latency p50 "
           f"{result['latency_s']['p50']} s, p95 {result['latency_s']['p95']} s, max {result['latency_s']['max']} s; "

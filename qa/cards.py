@@ -58,7 +58,8 @@ def answer_markdown(answer: Answer, turn: int, understood_as: str | None = None)
     head = f"<small>Understood as: {md(understood_as)}</small>\n\n" if understood_as else ""
     if answer.citations:
         lines = ["Sources:"] + [
-            f"[\\[{c.n}\\]]({LINK_PREFIX}{key(turn, c.n)}) {md(c.title)} — {_md_meta(c.outlet, c.published, c.doc_id)}"
+            f"[\\[{c.n}\\]]({LINK_PREFIX}{key(turn, c.n)}) {md(c.title)} — "
+            f"{_md_meta(c.outlet, c.published, c.doc_id)}"
             for c in answer.citations
         ]
     elif answer.passages:
@@ -178,13 +179,15 @@ PAGE_CSS = """
 .qa-sources h3 { margin: 0 0 .4em 0; }
 .qa-asked { font-size: .85em; opacity: .75; margin-bottom: .6em; }
 .qa-empty { opacity: .7; font-style: italic; padding: .5em; }
-details.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5em .8em; margin: .5em 0; }
+details.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: .5em .8em; margin: .5em 0; }
 details.qa-card > summary { cursor: pointer; font-weight: 600; }
 details.qa-card.qa-flash { animation: qa-flash 1.2s ease-out; }
 @keyframes qa-flash { from { background: var(--color-accent-soft); } to { background: transparent; } }
 .qa-n { color: var(--color-accent); }
 .qa-meta { font-size: .85em; opacity: .8; margin: .3em 0; }
-blockquote.qa-passage { margin: .4em 0; padding-left: .8em; border-left: 3px solid var(--color-accent); white-space: pre-wrap; }
+blockquote.qa-passage { margin: .4em 0; padding-left: .8em; border-left: 3px solid var(--color-accent);
+  white-space: pre-wrap; }
 .qa-card mark { background: #ffe58a; color: inherit; padding: 0 .1em; }
 details.qa-article > summary { display: inline-block; cursor: pointer; margin: .3em 0; padding: .2em .7em;
   border: 1px solid var(--border-color-primary); border-radius: 6px; font-weight: 500; }

@@ -38,9 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="open the chat page (Gradio)")
     p.add_argument("--host", help="interface to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: 7860)")
-    p.add_argument("--share", action="store_true", default=None, help="also open a public gradio.live link (needs --auth or --no-auth)")
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (default: $QA_SERVER__AUTH); needed beyond localhost")
-    p.add_argument("--no-auth", action="store_true", default=None, help="allow --host beyond localhost or --share without a password")
+    p.add_argument("--share", action="store_true", default=None,
+                   help="also open a public gradio.live link (needs --auth or --no-auth)")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="require this login (default: $QA_SERVER__AUTH); needed beyond localhost")
+    p.add_argument("--no-auth", action="store_true", default=None,
+                   help="allow --host beyond localhost or --share without a password")
     _common(p)
 
     p = sub.add_parser("eval", help="score answers against a question file")

@@ -98,7 +98,8 @@ class ServerSettings(BaseModel):
     )
     no_auth: bool = Field(False, description="Allow binding beyond localhost or sharing without a password.")
     concurrency: int = Field(
-        2, ge=1, le=32, description="Questions and uploads processed at once; the rest wait in the queue (one model, small CPU)."
+        2, ge=1, le=32,
+        description="Questions answered at once; the rest wait in the queue (one model, small CPU). Uploads run one at a time.",
     )
     max_queue: int = Field(64, ge=1, description="Requests allowed to wait; beyond this the page answers 'queue full'.")
     max_upload_mb: int = Field(20, ge=1, description="Largest file accepted by the upload box, in MB.")

@@ -133,7 +133,8 @@ class ChatPage:
             return
         except Exception as exc:  # shown in the chat, never as a traceback
             log.exception("answering %r failed", str(question)[:200])
-            history.append({"role": "assistant", "content": f"Something went wrong: {md(str(exc) or type(exc).__name__)}"})
+            reply = f"Something went wrong: {md(str(exc) or type(exc).__name__)}"
+            history.append({"role": "assistant", "content": reply})
             yield history, gr.skip(), gr.skip(), gr.skip()
             return
         assert answer is not None
@@ -226,8 +227,12 @@ def build_app(chain: QAChain) -> gr.Blocks:
     default_k = min(max(chain.settings.retrieval.k, 1), SLIDER_MAX_K)
     server = chain.settings.server
 
-    def ask(question: str, k: int = default_k, since: str = "", until: str = "", outlets: list[str] | None = None) -> dict[str, Any]:
-        """Answer a question over the articles; returns the Answer as JSON (answer, short_answer, refused, citations, passages).
+    def ask(
+        question: str, k: int = default_k, since: str = "", until: str = "", outlets: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Answer a question over the articles; returns the Answer as JSON.
+
+        The JSON has answer, short_answer, refused, citations and passages, as ``qa ask --json``.
 
         Optional filters: since/until as YYYY-MM-DD, outlets as a list of names.
         """

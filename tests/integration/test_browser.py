@@ -21,6 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 UPLOAD = REPO / "tests" / "fixtures" / "chat" / "harbour_lighthouse.txt"
 ANSWER_TIMEOUT_MS = 60_000
+LIGHTHOUSE = "Historic harbour lighthouse reopens after two-year restoration"
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -118,7 +119,7 @@ def test_upload_then_ask_about_it_then_remove(page: Page, server: Server, tmp_pa
     result = page.locator("#qa-upload-result")
     expect(result).to_contain_text("harbour_lighthouse.txt: added", timeout=ANSWER_TIMEOUT_MS)
     expect(result).to_contain_text("empty.txt: not added — empty file")
-    expect(page.locator("#qa-corpus")).to_contain_text("Historic harbour lighthouse reopens")
+    expect(page.locator("#qa-corpus")).to_contain_text(LIGHTHOUSE)
     page.screenshot(path=ARTIFACTS / "corpus_upload.png")
 
     page.get_by_role("tab", name="Chat").click()
@@ -129,7 +130,7 @@ def test_upload_then_ask_about_it_then_remove(page: Page, server: Server, tmp_pa
 
     page.get_by_role("tab", name="Corpus").click()
     page.get_by_label("Article to remove").click()
-    page.get_by_role("option", name="Historic harbour lighthouse reopens after two-year restoration — harbour_lighthouse.txt").click()
+    page.get_by_role("option", name=f"{LIGHTHOUSE} — harbour_lighthouse.txt").click()
     page.get_by_role("button", name="Remove article").click()
     expect(page.locator("#qa-corpus")).not_to_contain_text("harbour_lighthouse.txt", timeout=ANSWER_TIMEOUT_MS)
     uploads = server.log.parent / "data" / "uploads"
