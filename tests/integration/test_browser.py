@@ -1,7 +1,8 @@
 """The chat page in a real browser: Playwright driving Debian's Chromium against ``python app.py``.
 
-One server (fresh data folder, seeds ingested at start) and one browser for
-the module; the steps run in order, as a person would use the page.
+One server (the session's ``chat_server``: fresh data folder, seeds ingested at
+start) and one browser for the module; the steps run in order, as a person
+would use the page, and the uploaded article is removed at the end.
 Screenshots go to ``test-artifacts/``.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KHALEEJ, PESHMERGA
-from tests.integration.chat_server import REPO, Server, running_server
+from tests.integration.chat_server import REPO, Server
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +34,8 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("browser")) as srv:
-        yield srv
+def server(chat_server: Server) -> Server:
+    return chat_server
 
 
 @pytest.fixture(scope="module")

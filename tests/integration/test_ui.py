@@ -1,6 +1,6 @@
 """The chat page end to end: start ``python app.py`` for real, then use it over HTTP.
 
-One server for the whole module (see ``chat_server``).
+One server for the session (the ``chat_server`` fixture), shared with the browser test.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,9 +19,8 @@ QUESTION = "How many peshmerga did Turkey train?"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("ui")) as srv:
-        yield srv
+def server(chat_server: Server) -> Server:
+    return chat_server
 
 
 @pytest.fixture(scope="module")
