@@ -293,6 +293,7 @@ def build_app(chain: QAChain) -> gr.Blocks:
                     concurrency_limit=None, queue=False)
         new_chat.click(lambda: ([], [], NO_SOURCES_HTML), outputs=[chat, turns, panel], api_visibility="private",
                        queue=False)
+        chat.clear(lambda: ([], NO_SOURCES_HTML), outputs=[turns, panel], api_visibility="private", queue=False)
         add.click(page.upload, inputs=[files], outputs=[added, *corpus_outputs], api_visibility="private",
                   concurrency_id="corpus", concurrency_limit=1)
         remove.click(page.remove, inputs=[doomed], outputs=[removed, *corpus_outputs], api_visibility="private",
