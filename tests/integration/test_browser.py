@@ -108,6 +108,18 @@ def test_bad_questions_are_messages(page: Page) -> None:
     assert "Traceback" not in chat.inner_text()
 
 
+def test_date_filter_applies_to_retrieval(page: Page) -> None:
+    page.get_by_text("Filters and passages").click()
+    since = page.get_by_label("Published from")
+    since.fill("yesterday")
+    ask(page, PESHMERGA)
+    expect(page.locator("#qa-chat")).to_contain_text("date must be YYYY-MM-DD", timeout=ANSWER_TIMEOUT_MS)
+    since.fill("2999-01-01")  # no article is that recent: nothing may be retrieved
+    ask(page, PESHMERGA)
+    expect(page.locator("#qa-panel")).to_contain_text("No passages were found", timeout=ANSWER_TIMEOUT_MS)
+    since.fill("")
+
+
 def test_upload_then_ask_about_it_then_remove(page: Page, server: Server, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
