@@ -154,16 +154,10 @@ class ChatPage:
         return sources_html(answer, self.articles_text(answer), turn, open_n=n)
 
     # -- corpus -------------------------------------------------------------------------------
-    def corpus_rows(self) -> list[list[Any]]:
-        return [
-            [a.title, a.meta.outlet or "", (a.meta.published or "")[:10], a.n_passages, a.doc_id]
-            for a in self.chain.index.articles()
-        ]
-
     def corpus_views(self) -> tuple[Any, ...]:
         """Everything that lists articles: the table, its summary, the remove choices, the outlet filter."""
         articles = self.chain.index.articles()
-        rows = self.corpus_rows()
+        rows = [[a.title, a.meta.outlet or "", (a.meta.published or "")[:10], a.n_passages, a.doc_id] for a in articles]
         summary = f"{len(articles)} articles, {sum(a.n_passages for a in articles)} passages."
         removable = [(f"{a.title} — {a.doc_id}", a.doc_id) for a in articles]
         outlets = sorted({a.meta.outlet for a in articles if a.meta.outlet})
