@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 QUESTION ?= How many peshmerga did Turkey train?
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run chat test eval install clean
+.PHONY: run chat test eval install browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/python -m qa ask "$(QUESTION)"
@@ -15,7 +15,7 @@ run: $(VENV)/.installed
 chat: $(VENV)/.installed
 	$(BIN)/python -m qa serve
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.installed
@@ -30,6 +30,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+# The browser test drives Debian's Chromium (/usr/bin/chromium); installed when missing and we are root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "make: chromium is not installed (needs root): the browser test will be skipped"
 
 clean:
 	rm -rf $(VENV) data

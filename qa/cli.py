@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="open the chat page (Gradio)")
     p.add_argument("--host", help="interface to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: 7860)")
+    p.add_argument("--share", action="store_true", default=None,
+                   help="also open a public gradio.live link (needs --auth or --no-auth)")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="require this login (default: $QA_SERVER__AUTH); needed beyond localhost")
+    p.add_argument("--no-auth", action="store_true", default=None,
+                   help="allow --host beyond localhost or --share without a password")
     _common(p)
 
     p = sub.add_parser("eval", help="score answers against a question file")
@@ -88,6 +94,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "retrieval.k": getattr(args, "k", None),
             "server.host": getattr(args, "host", None),
             "server.port": getattr(args, "port", None),
+            "server.share": getattr(args, "share", None),
+            "server.auth": getattr(args, "auth", None),
+            "server.no_auth": getattr(args, "no_auth", None),
         },
     )
 
@@ -119,9 +128,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.access import launch_auth
+
+    server = settings.server
+    auth = launch_auth(server.host, server.share, server.auth, server.no_auth)  # refused before Gradio loads
     from qa.ui import serve
 
-    serve(settings)
+    serve(settings, auth)
     return 0
 
 
@@ -141,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pydantic import ValidationError
 
+    from qa.access import AccessError
     from qa.chain import QuestionError
     from qa.embed import ModelNotFound
     from qa.evaluate import EvalInputError
@@ -149,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
-    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, OSError) as exc:
+    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, AccessError, OSError) as exc:
         print(f"qa {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -141,7 +141,9 @@ class Index:
                 f"collection '{collection}' was built with embedding model '{stored_model}', "
                 f"not '{embedding_model}': use another --collection or re-ingest into a new data folder"
             )
-        self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30)
+        # check_same_thread=False: the chat page reads and writes from its worker threads (SQLite is built
+        # serialized here: sqlite3.threadsafety == 3).
+        self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
         self._db.execute(_VERSION_SCHEMA)

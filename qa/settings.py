@@ -153,6 +153,21 @@ class ServerSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Interface to bind. Localhost by default.")
     port: int = Field(7860, ge=0, le=65535, description="Port to listen on; 0 takes the first free port from 7860 up.")
+    share: bool = Field(False, description="Also open a public gradio.live link (needs auth unless no_auth).")
+    auth: str | None = Field(
+        None,
+        description=(
+            "USER:PASSWORD required to open the page. Needed to bind beyond localhost or to share, "
+            "unless no_auth is set. Prefer the environment (QA_SERVER__AUTH) to the command line."
+        ),
+    )
+    no_auth: bool = Field(False, description="Allow binding beyond localhost or sharing without a password.")
+    concurrency: int = Field(
+        2, ge=1, le=32,
+        description="Questions answered at once; the rest wait in the queue (one model, small CPU). Uploads run one at a time.",
+    )
+    max_queue: int = Field(64, ge=1, description="Requests allowed to wait; beyond this the page answers 'queue full'.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest file accepted by the upload box, in MB.")
 
 
 class Settings(BaseSettings):

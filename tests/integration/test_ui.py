@@ -1,93 +1,26 @@
 """The chat page end to end: start ``python app.py`` for real, then use it over HTTP.
 
-One server for the whole module; its first start ingests the five seed
-articles into a fresh data folder (about 15-30 s with the model load).
+One server for the session (the ``chat_server`` fixture), shared with the browser test.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from tests.integration.chat_server import REPO, Server, answers, running_server, server_env
+
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).parents[2]
-START_DEADLINE_S = 180
 QUESTION = "How many peshmerga did Turkey train?"
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-8000:]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("ui")
-    port = free_port()
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port), "--data-dir", str(tmp / "data")],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    srv = Server(url=f"http://127.0.0.1:{port}/", process=process, log=log)
-    try:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while not answers(srv.url):
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode} before answering:\n{srv.output()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {START_DEADLINE_S} s:\n{srv.output()}")
-            time.sleep(0.5)
-        yield srv
-    finally:
-        stop(process)
+def server(chat_server: Server) -> Server:
+    return chat_server
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +56,38 @@ def test_empty_question_is_a_clear_error_and_the_server_survives(server: Server,
     assert server.process.poll() is None, server.output()
     assert answers(server.url)
     assert client.predict(QUESTION, 3, api_name="/ask")["refused"] is False
+
+
+def test_ask_endpoint_applies_filters(client) -> None:
+    nothing = client.predict(QUESTION, 5, "2999-01-01", "", [], api_name="/ask")
+    assert nothing["refused"] is True and nothing["passages"] == []
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        client.predict(QUESTION, 5, "yesterday", "", [], api_name="/ask")
+
+
+def test_without_an_index_the_page_opens_and_says_so(tmp_path, monkeypatch) -> None:
+    from gradio_client import Client
+
+    monkeypatch.setenv("QA_CORPUS_DIR", str(tmp_path / "no-such-folder"))
+    with running_server(tmp_path) as srv:
+        assert "serving an empty index" in srv.output()
+        with pytest.raises(Exception, match="the index is empty: add articles in the Corpus tab"):
+            Client(srv.url, verbose=False).predict(QUESTION, 5, api_name="/ask")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0"], "--auth USER:PASSWORD"),
+        (["--share"], "share link"),
+        (["--host", "0.0.0.0", "--auth", "nopassword"], "USER:PASSWORD"),
+    ],
+)
+def test_unsafe_binding_is_refused_before_anything_starts(tmp_path, args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "app.py", "--data-dir", str(tmp_path / "data"), *args],
+        cwd=REPO, env={**server_env(), "QA_SERVER__AUTH": ""}, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "data").exists()  # refused before opening the index
