@@ -45,7 +45,9 @@ def test_ask_text_lists_numbered_sources(data_dir: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "1,600 [1]"
     source = next(line for line in lines if line.startswith("[1] "))
-    assert source.startswith("[1] Iraq seeks 'uninterrupted' Turkish military support against Daesh — " + KHALEEJ)
+    assert source.startswith(
+        "[1] Iraq seeks 'uninterrupted' Turkish military support against Daesh — Khaleej Times, 2015-07-14 — " + KHALEEJ
+    )
     assert "1,600 peshmerga fighters" in source
 
 
