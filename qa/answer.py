@@ -10,7 +10,10 @@ enough, it refuses.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from collections.abc import Iterator
@@ -23,12 +26,15 @@ from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder
 from qa.settings import AnswerSettings
-from qa.spans import Kind, TypedSpan, expected_kind, pick_span
-from qa.text import content_terms
+from qa.spans import Kind, TypedSpan, expected_kind, is_relative, pick_span
+from qa.text import content_terms, normalise_answer
 
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
 # with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7
+# Support lost by a sentence whose passage lacks the question's numbers or names (key_penalty).
+NUMBER_PENALTY = 0.5
+NAME_PENALTY = 0.1
 
 
 class Answerer(Protocol):
@@ -57,6 +63,7 @@ class Candidate:
     semantic: float = 0.0
     lexical: float = 0.0
     context: float = 0.0  # question-term coverage of the whole passage (and its title)
+    key_penalty: float = 0.0  # for the question's numbers and names missing from the passage
     span: TypedSpan | None = None
     support: float = 0.0
 
@@ -116,44 +123,136 @@ class ExtractiveAnswerer:
         idf = _idf(candidates)
         q_terms = content_terms(question)
         kind = expected_kind(question)
-        passage_terms = {
-            id(d): set(content_terms(d.page_content + " " + d.metadata.get("title", ""))) for d in passages
-        }
+        keys = key_terms(question)
+        passage_terms = {id(d): _terms_of_passage(d) for d in passages}
+        penalties = {i: key_penalty(keys, terms) for i, terms in passage_terms.items()}
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
             c.context = lexical_overlap(q_terms, passage_terms[id(c.passage)], idf)
-            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical
+            c.key_penalty = penalties[id(c.passage)]
+            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
                 c.span = pick_span(c.text, kind, question)
-                c.support += 0.05 if c.span else -0.1
+                if c.span is None:
+                    c.support -= 0.1
+                elif not (kind is Kind.DATE and is_relative(c.span.text)):
+                    c.support += 0.05
         return sorted(candidates, key=lambda c: c.support, reverse=True)
 
     def answer(self, question: str, passages: list[Document]) -> Answer:
         ranked = self.score(question, passages)
         if not ranked or ranked[0].support < self.settings.min_support:
             return refusal(question, passages)
-        best = ranked[0]
-        chosen = [best]
-        for c in ranked[1:]:
-            if len(chosen) >= self.settings.max_quotes:
-                break
-            other_article = all(c.passage.metadata["doc_id"] != x.passage.metadata["doc_id"] for x in chosen)
-            if other_article and c.support >= max(self.settings.min_support, 0.9 * best.support):
-                chosen.append(c)
-
+        chosen = self.choose(question, ranked)
+        best = chosen[0]
         builder = CitationBuilder()
         quotes = []
         for c in chosen:
             n = builder.cite(c.passage, c.start, c.end)
-            quotes.append(f"\u201c{c.text}\u201d [{n}]")
-        if best.span is not None:
-            short = best.span.text
-            text = f"{short} [1]\n\n" + "\n\n".join(quotes)
-        else:
-            short = best.text
-            text = "\n\n".join(quotes)
+            quotes.append(f"\u201c{c.text}\u201d [{n}]" + _as_of(c.passage))
+        shorts = [(c, n) for n, c in enumerate(chosen, start=1) if c.span is not None]
+        if not shorts:
+            return self._answer(question, passages, best.text, "\n\n".join(quotes), builder)
+        # Sources that give different values are shown side by side, each cited, never reconciled.
+        first = normalise_answer(shorts[0][0].span.text)  # type: ignore[union-attr]
+        differing = [(c, n) for c, n in shorts if normalise_answer(c.span.text) != first]  # type: ignore[union-attr]
+        lines = [(c, n) for c, n in shorts[:1] + differing[:1]]
+        short = "; ".join(_dated_span(c) for c, _ in lines)
+        head = "; ".join(f"{_dated_span(c)} [{n}]" for c, n in lines)
+        if differing:
+            head += " (the sources differ)"
+        return self._answer(question, passages, short, head + "\n\n" + "\n\n".join(quotes), builder)
+
+    def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The best sentence, then one sentence per other article that adds support.
+
+        Another article's sentence is added when it is nearly as good, or when it covers
+        question terms the sentences chosen so far do not (a question that spans articles:
+        "who met X in Ankara and pressed Russia ..." needs one sentence from each).
+        """
+        best = ranked[0]
+        chosen = [best]
+        wanted = set(content_terms(question))
+        covered = set(content_terms(best.text))
+        for c in ranked[1:]:
+            if len(chosen) >= self.settings.max_quotes:
+                break
+            if any(c.passage.metadata["doc_id"] == x.passage.metadata["doc_id"] for x in chosen):
+                continue
+            adds = (wanted - covered) & set(content_terms(c.text))
+            close = c.support >= max(self.settings.min_support, 0.9 * best.support)
+            if close or (adds and c.support >= self.settings.min_support - 0.1):
+                chosen.append(c)
+                covered |= set(content_terms(c.text))
+        return chosen
+
+    def _answer(self, question: str, passages: list[Document], short: str, text: str, builder: CitationBuilder) -> Answer:
         return Answer(
             question=question, answer=text, short_answer=short, refused=False, citations=builder.citations,
             passages=[SourcePassage.from_document(d) for d in passages],
         )
+
+
+_NUMERIC = re.compile(r"\w*\d\w*")
+_NAME_WORD = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
+
+
+def key_terms(question: str) -> set[str]:
+    """Terms a passage must contain to answer the question: its numbers (years, "Q1") and names.
+
+    "Who won Wimbledon in 2019?" is not answered by a passage about 2022, however similar.
+    """
+    names = {t for m in _NAME_WORD.finditer(question) for t in content_terms(m.group())}
+    return names | {m.group().lower() for m in _NUMERIC.finditer(question)}
+
+
+def key_penalty(keys: set[str], terms: set[str]) -> float:
+    """Support lost by a passage (``terms``) that lacks the question's key terms.
+
+    A passage without the question's number (a year, "Q1") cannot answer it: NUMBER_PENALTY
+    per share of numbers missing. A missing name costs NAME_PENALTY per share of names
+    missing, since names are paraphrased; a name matches a word sharing its first four
+    letters (Iraq, Iraqi; Turkey, Turkish).
+    """
+    numbers = {k for k in keys if any(ch.isdigit() for ch in k)}
+    names = keys - numbers
+    penalty = NUMBER_PENALTY * len(numbers - terms) / len(numbers) if numbers else 0.0
+    if names:
+        missing = [k for k in names if k not in terms and not (len(k) >= 4 and any(t[:4] == k[:4] for t in terms))]
+        penalty += NAME_PENALTY * len(missing) / len(names)
+    return penalty
+
+
+def _terms_of_passage(doc: Document) -> set[str]:
+    """Content terms of a passage, its title and its publication date (a year a question names)."""
+    published = str(doc.metadata.get("published") or "")
+    text = f"{doc.page_content} {doc.metadata.get('title', '')} {published[:4]}"
+    return set(content_terms(text)) | {m.group().lower() for m in _NUMERIC.finditer(text)}
+
+
+def _as_of(passage: Document) -> str:
+    """`` (as of 2015-07-14)`` for a dated article, so its claims are not read as today's facts."""
+    published = passage.metadata.get("published")
+    return f" (as of {published[:10]})" if published else ""
+
+
+def _dated_span(c: Candidate) -> str:
+    """The span; a relative date ("on Tuesday") also gets the day it means, from the article's date."""
+    assert c.span is not None
+    day = resolve_relative(c.span.text, c.passage.metadata.get("published"))
+    return f"{c.span.text} ({day:%B} {day.day}, {day.year})" if day else c.span.text
+
+
+def resolve_relative(text: str, published: str | None) -> dt.date | None:
+    """The day a weekday word means in an article published on ``published``: the latest such day on or before it."""
+    if not published or not is_relative(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    for i, name in enumerate(calendar.day_name):
+        if name.lower() in text.lower():
+            return day - dt.timedelta(days=(day.weekday() - i) % 7)
+    return None
