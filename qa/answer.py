@@ -14,9 +14,9 @@ import calendar
 import datetime as dt
 import math
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -35,6 +35,8 @@ SEMANTIC_WEIGHT = 0.7
 # Support lost by a sentence whose passage lacks the question's numbers or names (key_penalty).
 NUMBER_PENALTY = 0.5
 NAME_PENALTY = 0.1
+# Sentence embeddings kept between questions (about 1.5 KB each).
+SENTENCE_CACHE = 20_000
 
 
 class Answerer(Protocol):
@@ -64,6 +66,7 @@ class Candidate:
     lexical: float = 0.0
     context: float = 0.0  # question-term coverage of the whole passage (and its title)
     key_penalty: float = 0.0  # for the question's numbers and names missing from the passage
+    close: bool = True  # as well supported as the best sentence (else quoted for what it adds)
     span: TypedSpan | None = None
     support: float = 0.0
 
@@ -112,14 +115,26 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
         self.embedder = embedder
         self.settings = settings
+        self._vectors: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
+
+    def _sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        """Sentence embeddings, remembered (LRU) across questions: embedding them is most of the answer's time."""
+        keys = [(c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates]
+        new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, self.embedder.embed([k[2] for k in new])))
+        for k in keys:
+            self._vectors.move_to_end(k)
+        while len(self._vectors) > SENTENCE_CACHE:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[k] for k in keys])
 
     def score(self, question: str, passages: list[Document]) -> list[Candidate]:
         """All candidate sentences, scored, best first."""
         candidates = sentences_of(passages)
         if not candidates:
             return []
-        vectors = self.embedder.embed([question] + [c.text for c in candidates])
-        similarities = vectors[1:] @ vectors[0]
+        similarities = self._sentence_vectors(candidates) @ self.embedder.embed([question])[0]
         idf = _idf(candidates)
         q_terms = content_terms(question)
         kind = expected_kind(question)
@@ -156,7 +171,7 @@ class ExtractiveAnswerer:
             return self._answer(question, passages, best.text, "\n\n".join(quotes), builder)
         # Sources that give different values are shown side by side, each cited, never reconciled.
         first = normalise_answer(shorts[0][0].span.text)  # type: ignore[union-attr]
-        differing = [(c, n) for c, n in shorts if normalise_answer(c.span.text) != first]  # type: ignore[union-attr]
+        differing = [(c, n) for c, n in shorts if c.close and normalise_answer(c.span.text) != first]  # type: ignore[union-attr]
         lines = [(c, n) for c, n in shorts[:1] + differing[:1]]
         short = "; ".join(_dated_span(c) for c, _ in lines)
         head = "; ".join(f"{_dated_span(c)} [{n}]" for c, n in lines)
@@ -167,9 +182,10 @@ class ExtractiveAnswerer:
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, then one sentence per other article that adds support.
 
-        Another article's sentence is added when it is nearly as good, or when it covers
-        question terms the sentences chosen so far do not (a question that spans articles:
-        "who met X in Ankara and pressed Russia ..." needs one sentence from each).
+        Another article's sentence is added when it is nearly as good, or when it is good
+        enough and covers two or more question terms the sentences chosen so far do not (a
+        question that spans articles: "who met X in Ankara and pressed Russia ..." needs one
+        sentence from each). Only the nearly-as-good ones can stand as a differing answer.
         """
         best = ranked[0]
         chosen = [best]
@@ -182,7 +198,8 @@ class ExtractiveAnswerer:
                 continue
             adds = (wanted - covered) & set(content_terms(c.text))
             close = c.support >= max(self.settings.min_support, 0.9 * best.support)
-            if close or (adds and c.support >= self.settings.min_support - 0.1):
+            if close or (len(adds) >= 2 and c.support >= self.settings.min_support):
+                c.close = close
                 chosen.append(c)
                 covered |= set(content_terms(c.text))
         return chosen
@@ -195,6 +212,7 @@ class ExtractiveAnswerer:
 
 
 _NUMERIC = re.compile(r"\w*\d\w*")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _NAME_WORD = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
 
 
@@ -210,14 +228,20 @@ def key_terms(question: str) -> set[str]:
 def key_penalty(keys: set[str], terms: set[str]) -> float:
     """Support lost by a passage (``terms``) that lacks the question's key terms.
 
-    A passage without the question's number (a year, "Q1") cannot answer it: NUMBER_PENALTY
-    per share of numbers missing. A missing name costs NAME_PENALTY per share of names
-    missing, since names are paraphrased; a name matches a word sharing its first four
+    A passage that lacks the question's year but names another ("Wimbledon in 2019" against a
+    passage about 2022) is about something else: NUMBER_PENALTY per share of numbers missing.
+    Any other missing number or name costs NAME_PENALTY per share missing, since a passage may
+    leave them to its article's other passages; a name matches a word sharing its first four
     letters (Iraq, Iraqi; Turkey, Turkish).
     """
     numbers = {k for k in keys if any(ch.isdigit() for ch in k)}
     names = keys - numbers
-    penalty = NUMBER_PENALTY * len(numbers - terms) / len(numbers) if numbers else 0.0
+    penalty = 0.0
+    if numbers:
+        missing = numbers - terms
+        other_years = any(_YEAR.fullmatch(t) for t in terms - numbers)
+        weight = NUMBER_PENALTY if other_years and any(_YEAR.fullmatch(k) for k in missing) else NAME_PENALTY
+        penalty += weight * len(missing) / len(numbers)
     if names:
         missing = [k for k in names if k not in terms and not (len(k) >= 4 and any(t[:4] == k[:4] for t in terms))]
         penalty += NAME_PENALTY * len(missing) / len(names)
@@ -241,7 +265,7 @@ def _dated_span(c: Candidate) -> str:
     """The span; a relative date ("on Tuesday") also gets the day it means, from the article's date."""
     assert c.span is not None
     day = resolve_relative(c.span.text, c.passage.metadata.get("published"))
-    return f"{c.span.text} ({day:%B} {day.day}, {day.year})" if day else c.span.text
+    return f"{c.span.text} (that is, {day:%B} {day.day}, {day.year})" if day else c.span.text
 
 
 def resolve_relative(text: str, published: str | None) -> dt.date | None:

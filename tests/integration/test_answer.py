@@ -8,6 +8,7 @@ from langchain_core.documents import Document
 from qa.answer import ExtractiveAnswerer
 from qa.chain import embedder_for
 from qa.settings import Settings
+from qa.verify import Verifier, verify_answer
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def test_sources_that_disagree_are_both_given_and_cited(answerer: ExtractiveAnsw
     ])
     assert got.answer.startswith("1,600 [1]; 1,200 [2] (the sources differ)")
     assert [c.doc_id for c in got.citations] == ["ankara.txt", "baghdad.txt"]
+    assert verify_answer(got, Verifier(answerer.embedder)) == got  # every part is supported as written
 
 
 def test_a_dated_claim_carries_its_date_and_a_weekday_is_resolved(answerer: ExtractiveAnswerer) -> None:
@@ -35,8 +37,9 @@ def test_a_dated_claim_carries_its_date_and_a_weekday_is_resolved(answerer: Extr
         passage("tass.txt", "On Tuesday, Putin and Erdogan met in St. Petersburg for the first time since the jet crisis.",
                 1, published="2016-08-10"),
     ])
-    assert got.short_answer == "Tuesday (August 9, 2016)"
+    assert got.short_answer == "Tuesday (that is, August 9, 2016)"
     assert got.answer.endswith("[1] (as of 2016-08-10)")
+    assert verify_answer(got, Verifier(answerer.embedder)) == got
 
 
 def test_a_passage_about_another_year_does_not_answer(answerer: ExtractiveAnswerer) -> None:
