@@ -32,9 +32,8 @@ from qa.text import content_terms, normalise_answer
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
 # with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7
-# Support lost by a sentence whose passage lacks the question's numbers or names (key_penalty).
-NUMBER_PENALTY = 0.5
-NAME_PENALTY = 0.1
+# Support lost by a sentence whose passage names other years than the question's (key_penalty).
+YEAR_PENALTY = 0.5
 # Sentence embeddings kept between questions (about 1.5 KB each).
 SENTENCE_CACHE = 20_000
 
@@ -65,7 +64,7 @@ class Candidate:
     semantic: float = 0.0
     lexical: float = 0.0
     context: float = 0.0  # question-term coverage of the whole passage (and its title)
-    key_penalty: float = 0.0  # for the question's numbers and names missing from the passage
+    key_penalty: float = 0.0  # for a passage about other years than the question's
     close: bool = True  # as well supported as the best sentence (else quoted for what it adds)
     span: TypedSpan | None = None
     support: float = 0.0
@@ -213,39 +212,24 @@ class ExtractiveAnswerer:
 
 _NUMERIC = re.compile(r"\w*\d\w*")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
-_NAME_WORD = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
 
 
 def key_terms(question: str) -> set[str]:
-    """Terms a passage must contain to answer the question: its numbers (years, "Q1") and names.
-
-    "Who won Wimbledon in 2019?" is not answered by a passage about 2022, however similar.
-    """
-    names = {t for m in _NAME_WORD.finditer(question) for t in content_terms(m.group())}
-    return names | {m.group().lower() for m in _NUMERIC.finditer(question)}
+    """The question's numbers (years, "Q1", "mid-2015"): facts a passage must share to answer it."""
+    return {m.group().lower() for m in _NUMERIC.finditer(question)}
 
 
 def key_penalty(keys: set[str], terms: set[str]) -> float:
-    """Support lost by a passage (``terms``) that lacks the question's key terms.
+    """Support lost by a passage (``terms``) that lacks the question's year but names another.
 
-    A passage that lacks the question's year but names another ("Wimbledon in 2019" against a
-    passage about 2022) is about something else: NUMBER_PENALTY per share of numbers missing.
-    Any other missing number or name costs NAME_PENALTY per share missing, since a passage may
-    leave them to its article's other passages; a name matches a word sharing its first four
-    letters (Iraq, Iraqi; Turkey, Turkish).
+    "Who won Wimbledon in 2019?" is not answered by a passage about 2022, however similar; a
+    passage that names no year may still be about 2019 (its article may say so elsewhere), so
+    it loses nothing. Names were tried too and cost more answers than they saved (README).
     """
-    numbers = {k for k in keys if any(ch.isdigit() for ch in k)}
-    names = keys - numbers
-    penalty = 0.0
-    if numbers:
-        missing = numbers - terms
-        other_years = any(_YEAR.fullmatch(t) for t in terms - numbers)
-        weight = NUMBER_PENALTY if other_years and any(_YEAR.fullmatch(k) for k in missing) else NAME_PENALTY
-        penalty += weight * len(missing) / len(numbers)
-    if names:
-        missing = [k for k in names if k not in terms and not (len(k) >= 4 and any(t[:4] == k[:4] for t in terms))]
-        penalty += NAME_PENALTY * len(missing) / len(names)
-    return penalty
+    missing_years = {k for k in keys - terms if _YEAR.fullmatch(k)}
+    if not missing_years or not any(_YEAR.fullmatch(t) for t in terms):
+        return 0.0
+    return YEAR_PENALTY * len(missing_years) / len(keys)
 
 
 def _terms_of_passage(doc: Document) -> set[str]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa.answer import key_terms, resolve_relative
+from qa.answer import key_penalty, key_terms, resolve_relative
 from qa.spans import Kind, counted_terms, is_relative, pick_span
 
 SENTENCE = "The country had trained 1,600 peshmerga fighters and there were plans for Iraqi police to be trained."
 
 
-def test_key_terms_are_the_questions_names_and_numbers() -> None:
-    assert key_terms("Who won the women's singles at Wimbledon in 2019?") == {"wimbledon", "2019"}
-    assert key_terms("What was Tesla's revenue in Q1 2021?") == {"tesla", "q1", "2021"}
-    assert key_terms("how many fighters were trained?") == set()
+def test_a_passage_about_other_years_loses_support_and_one_naming_none_does_not() -> None:
+    keys = key_terms("What was Tesla's revenue in Q1 2021?")
+    assert keys == {"q1", "2021"} and key_terms("How many Syrian refugees in mid-2015?") == {"2015"}
+    assert key_penalty(keys, {"tesla", "revenue", "q1", "2023"}) == 0.25
+    assert key_penalty(keys, {"tesla", "revenue", "q1"}) == 0.0
+    assert key_penalty(keys, {"tesla", "q1", "2021", "2020"}) == 0.0
 
 
 def test_how_many_counts_its_noun_and_a_number_of_something_else_is_not_the_answer() -> None:
