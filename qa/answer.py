@@ -63,7 +63,6 @@ class Candidate:
     text: str
     semantic: float = 0.0
     lexical: float = 0.0
-    context: float = 0.0  # question-term coverage of the whole passage (and its title)
     key_penalty: float = 0.0  # for a passage about other years than the question's
     close: bool = True  # as well supported as the best sentence (else quoted for what it adds)
     span: TypedSpan | None = None
@@ -138,12 +137,10 @@ class ExtractiveAnswerer:
         q_terms = content_terms(question)
         kind = expected_kind(question)
         keys = key_terms(question)
-        passage_terms = {id(d): _terms_of_passage(d) for d in passages}
-        penalties = {i: key_penalty(keys, terms) for i, terms in passage_terms.items()}
+        penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
-            c.context = lexical_overlap(q_terms, passage_terms[id(c.passage)], idf)
             c.key_penalty = penalties[id(c.passage)]
             c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
@@ -220,7 +217,7 @@ def key_terms(question: str) -> set[str]:
 
 
 def key_penalty(keys: set[str], terms: set[str]) -> float:
-    """Support lost by a passage (``terms``) that lacks the question's year but names another.
+    """Support lost by a passage (its numbers: ``terms``) that lacks the question's year but names another.
 
     "Who won Wimbledon in 2019?" is not answered by a passage about 2022, however similar; a
     passage that names no year may still be about 2019 (its article may say so elsewhere), so
@@ -232,11 +229,11 @@ def key_penalty(keys: set[str], terms: set[str]) -> float:
     return YEAR_PENALTY * len(missing_years) / len(keys)
 
 
-def _terms_of_passage(doc: Document) -> set[str]:
-    """Content terms of a passage, its title and its publication date (a year a question names)."""
+def _numbers_of_passage(doc: Document) -> set[str]:
+    """Numbers of a passage, its title and its publication year (a year a question names)."""
     published = str(doc.metadata.get("published") or "")
     text = f"{doc.page_content} {doc.metadata.get('title', '')} {published[:4]}"
-    return set(content_terms(text)) | {m.group().lower() for m in _NUMERIC.finditer(text)}
+    return {m.group().lower() for m in _NUMERIC.finditer(text)}
 
 
 def _as_of(passage: Document) -> str:
