@@ -10,10 +10,13 @@ enough, it refuses.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
-from collections import Counter
-from dataclasses import dataclass
+import re
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -23,12 +26,16 @@ from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder
 from qa.settings import AnswerSettings
-from qa.spans import Kind, TypedSpan, expected_kind, pick_span
-from qa.text import content_terms
+from qa.spans import Kind, TypedSpan, expected_kind, is_relative, pick_span
+from qa.text import content_terms, normalise_answer
 
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
 # with AnswerSettings.min_support on eval/questions.yaml, squad_v2_dev and rgb_en_fact (README, "Quality").
 SEMANTIC_WEIGHT = 0.7
+# Support lost by a sentence whose passage names other years than the question's (key_penalty).
+YEAR_PENALTY = 0.5
+# Sentence embeddings kept between questions (about 1.5 KB each).
+SENTENCE_CACHE = 20_000
 
 
 class Answerer(Protocol):
@@ -56,7 +63,8 @@ class Candidate:
     text: str
     semantic: float = 0.0
     lexical: float = 0.0
-    context: float = 0.0  # question-term coverage of the whole passage (and its title)
+    key_penalty: float = 0.0  # for a passage about other years than the question's
+    close: bool = True  # as well supported as the best sentence (else quoted for what it adds)
     span: TypedSpan | None = None
     support: float = 0.0
 
@@ -105,55 +113,151 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
         self.embedder = embedder
         self.settings = settings
+        self._vectors: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
+
+    def _sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        """Sentence embeddings, remembered (LRU) across questions: embedding them is most of the answer's time."""
+        keys = [(c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates]
+        new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, self.embedder.embed([k[2] for k in new])))
+        for k in keys:
+            self._vectors.move_to_end(k)
+        while len(self._vectors) > SENTENCE_CACHE:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[k] for k in keys])
 
     def score(self, question: str, passages: list[Document]) -> list[Candidate]:
         """All candidate sentences, scored, best first."""
         candidates = sentences_of(passages)
         if not candidates:
             return []
-        vectors = self.embedder.embed([question] + [c.text for c in candidates])
-        similarities = vectors[1:] @ vectors[0]
+        similarities = self._sentence_vectors(candidates) @ self.embedder.embed([question])[0]
         idf = _idf(candidates)
         q_terms = content_terms(question)
         kind = expected_kind(question)
-        passage_terms = {
-            id(d): set(content_terms(d.page_content + " " + d.metadata.get("title", ""))) for d in passages
-        }
+        keys = key_terms(question)
+        penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
             c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
             c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
-            c.context = lexical_overlap(q_terms, passage_terms[id(c.passage)], idf)
-            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical
+            c.key_penalty = penalties[id(c.passage)]
+            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
                 c.span = pick_span(c.text, kind, question)
-                c.support += 0.05 if c.span else -0.1
+                if c.span is None:
+                    c.support -= 0.1
+                elif not (kind is Kind.DATE and is_relative(c.span.text)):
+                    c.support += 0.05
         return sorted(candidates, key=lambda c: c.support, reverse=True)
 
     def answer(self, question: str, passages: list[Document]) -> Answer:
         ranked = self.score(question, passages)
         if not ranked or ranked[0].support < self.settings.min_support:
             return refusal(question, passages)
-        best = ranked[0]
-        chosen = [best]
-        for c in ranked[1:]:
-            if len(chosen) >= self.settings.max_quotes:
-                break
-            other_article = all(c.passage.metadata["doc_id"] != x.passage.metadata["doc_id"] for x in chosen)
-            if other_article and c.support >= max(self.settings.min_support, 0.9 * best.support):
-                chosen.append(c)
-
+        chosen = self.choose(question, ranked)
+        best = chosen[0]
         builder = CitationBuilder()
         quotes = []
         for c in chosen:
             n = builder.cite(c.passage, c.start, c.end)
-            quotes.append(f"\u201c{c.text}\u201d [{n}]")
-        if best.span is not None:
-            short = best.span.text
-            text = f"{short} [1]\n\n" + "\n\n".join(quotes)
-        else:
-            short = best.text
-            text = "\n\n".join(quotes)
+            quotes.append(f"\u201c{c.text}\u201d [{n}]" + _as_of(c.passage))
+        shorts = [(c, n) for n, c in enumerate(chosen, start=1) if c.span is not None]
+        if not shorts:
+            return self._answer(question, passages, best.text, "\n\n".join(quotes), builder)
+        # Sources that give different values are shown side by side, each cited, never reconciled.
+        first = normalise_answer(shorts[0][0].span.text)  # type: ignore[union-attr]
+        differing = [(c, n) for c, n in shorts if c.close and normalise_answer(c.span.text) != first]  # type: ignore[union-attr]
+        lines = [(c, n) for c, n in shorts[:1] + differing[:1]]
+        short = "; ".join(_dated_span(c) for c, _ in lines)
+        head = "; ".join(f"{_dated_span(c)} [{n}]" for c, n in lines)
+        if differing:
+            head += " (the sources differ)"
+        return self._answer(question, passages, short, head + "\n\n" + "\n\n".join(quotes), builder)
+
+    def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The best sentence, then one sentence per other article that adds support.
+
+        Another article's sentence is added when it is nearly as good, or when it is good
+        enough and covers two or more question terms the sentences chosen so far do not (a
+        question that spans articles: "who met X in Ankara and pressed Russia ..." needs one
+        sentence from each). Only the nearly-as-good ones can stand as a differing answer.
+        """
+        best = ranked[0]
+        chosen = [best]
+        wanted = set(content_terms(question))
+        covered = set(content_terms(best.text))
+        for c in ranked[1:]:
+            if len(chosen) >= self.settings.max_quotes:
+                break
+            if any(c.passage.metadata["doc_id"] == x.passage.metadata["doc_id"] for x in chosen):
+                continue
+            adds = (wanted - covered) & set(content_terms(c.text))
+            close = c.support >= max(self.settings.min_support, 0.9 * best.support)
+            if close or (len(adds) >= 2 and c.support >= self.settings.min_support):
+                c.close = close
+                chosen.append(c)
+                covered |= set(content_terms(c.text))
+        return chosen
+
+    def _answer(self, question: str, passages: list[Document], short: str, text: str, builder: CitationBuilder) -> Answer:
         return Answer(
             question=question, answer=text, short_answer=short, refused=False, citations=builder.citations,
             passages=[SourcePassage.from_document(d) for d in passages],
         )
+
+
+_NUMERIC = re.compile(r"\w*\d\w*")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def key_terms(question: str) -> set[str]:
+    """The question's numbers (years, "Q1", "mid-2015"): facts a passage must share to answer it."""
+    return {m.group().lower() for m in _NUMERIC.finditer(question)}
+
+
+def key_penalty(keys: set[str], terms: set[str]) -> float:
+    """Support lost by a passage (its numbers: ``terms``) that lacks the question's year but names another.
+
+    "Who won Wimbledon in 2019?" is not answered by a passage about 2022, however similar; a
+    passage that names no year may still be about 2019 (its article may say so elsewhere), so
+    it loses nothing. Names were tried too and cost more answers than they saved (README).
+    """
+    missing_years = {k for k in keys - terms if _YEAR.fullmatch(k)}
+    if not missing_years or not any(_YEAR.fullmatch(t) for t in terms):
+        return 0.0
+    return YEAR_PENALTY * len(missing_years) / len(keys)
+
+
+def _numbers_of_passage(doc: Document) -> set[str]:
+    """Numbers of a passage, its title and its publication year (a year a question names)."""
+    published = str(doc.metadata.get("published") or "")
+    text = f"{doc.page_content} {doc.metadata.get('title', '')} {published[:4]}"
+    return {m.group().lower() for m in _NUMERIC.finditer(text)}
+
+
+def _as_of(passage: Document) -> str:
+    """`` (as of 2015-07-14)`` for a dated article, so its claims are not read as today's facts."""
+    published = passage.metadata.get("published")
+    return f" (as of {published[:10]})" if published else ""
+
+
+def _dated_span(c: Candidate) -> str:
+    """The span; a relative date ("on Tuesday") also gets the day it means, from the article's date."""
+    assert c.span is not None
+    day = resolve_relative(c.span.text, c.passage.metadata.get("published"))
+    return f"{c.span.text} (that is, {day:%B} {day.day}, {day.year})" if day else c.span.text
+
+
+def resolve_relative(text: str, published: str | None) -> dt.date | None:
+    """The day a weekday word means in an article published on ``published``: the latest such day on or before it."""
+    if not published or not is_relative(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    for i, name in enumerate(calendar.day_name):
+        if name.lower() in text.lower():
+            return day - dt.timedelta(days=(day.weekday() - i) % 7)
+    return None

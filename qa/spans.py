@@ -83,6 +83,14 @@ class TypedSpan:
     text: str
 
 
+_RELATIVE = re.compile(rf"^(?:(?:last|next|this|on|early|late)\s+)?(?:{_WEEKDAYS}|week|month|year)$", re.IGNORECASE)
+
+
+def is_relative(date: str) -> bool:
+    """A date that only means something next to the day it was written ("on Tuesday", "last month")."""
+    return bool(_RELATIVE.match(date.strip()))
+
+
 def dates(sentence: str) -> list[TypedSpan]:
     return [TypedSpan(m.start(), m.end(), Kind.DATE, m.group()) for m in _DATE.finditer(sentence)]
 
@@ -157,6 +165,13 @@ def expected_kind(question: str) -> Kind:
 
 
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
+_COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
+
+
+def counted_terms(question: str) -> set[str]:
+    """What a "how many X ..." question counts: the terms of X ("Iraqi police officers"); empty otherwise."""
+    m = _COUNTED.search(question)
+    return set(content_terms(m.group(1))) if m else set()
 
 
 def _anchors(sentence: str, question_terms: set[str]) -> list[int]:
@@ -182,6 +197,12 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -
     return TypedSpan(start, end, span.kind, sentence[start:end])
 
 
+def _counts_other(after: str, counted: set[str], q_terms: set[str]) -> bool:
+    following = [content_terms(w.group()) for w in list(WORD.finditer(after[:40]))[:3]]
+    nouns = [t[0] for t in following if t]
+    return bool(nouns) and not (set(nouns) & (counted | q_terms)) and after[:1] == " " and after[1:2].isalpha()
+
+
 def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
     """The span of ``kind`` in ``sentence`` that best answers ``question``, or None.
 
@@ -193,6 +214,11 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
     """
     q_terms = set(content_terms(question))
     spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
+    counted = counted_terms(question) if kind is Kind.NUMBER else set()
+    if counted:
+        # "1,600 peshmerga" does not answer "how many police officers": a number that counts
+        # something else (a word right after it that the question does not use) is not the answer.
+        spans = [t for t in spans if not _counts_other(sentence[t.end :], counted, q_terms)]
     if not spans:
         return None
     anchors = _anchors(sentence, q_terms)

@@ -41,6 +41,8 @@ MIN_LEXICAL = 0.5
 MIN_SEMANTIC = 0.5
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+# Notes an answerer adds from the article's metadata, not from its text: not claims to check.
+_ANNOTATION = re.compile(r"\s*\((?:as of |that is, |the sources differ)[^)]*\)")
 _QUOTE = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:['’-][A-Za-z]+)*")
@@ -56,14 +58,15 @@ class Statement:
 
     @property
     def claim(self) -> str:
-        """The sentence without its [n] markers."""
-        return " ".join(_MARKER.sub("", self.text).split())
+        """The sentence without its [n] markers and metadata notes ("as of 2015-07-14")."""
+        return " ".join(_ANNOTATION.sub("", _MARKER.sub("", self.text)).split())
 
 
 def split_statements(text: str) -> list[Statement]:
     """Sentences of an answer, each with its markers; a quotation “…” is never split."""
     out: list[Statement] = []
-    for paragraph in re.split(r"\n\s*\n|\n(?=[-*•] )", text):
+    # Paragraphs, list items, and "X [1]; Y [2]" (values side by side, each with its own citation).
+    for paragraph in re.split(r"\n\s*\n|\n(?=[-*•] )|(?<=\])\s*;\s+", text):
         start, in_quote, i = 0, False, 0
         while i < len(paragraph):
             ch = paragraph[i]
@@ -188,17 +191,18 @@ def verify_answer(answer: Answer, verifier: Verifier) -> Answer:
             kept[s_i].append(n)
 
     renumber: dict[int, int] = {}
-    lines: list[str] = []
-    dropped: list[str] = []
+    text, dropped, cursor = "", [], 0
     for s_i, s in enumerate(statements):
+        start = answer.answer.find(s.text, cursor)
+        gap, cursor = answer.answer[cursor:start], start + len(s.text)
         if not kept[s_i]:
             dropped.append(s.claim)
             continue
         for n in kept[s_i]:
             renumber.setdefault(n, len(renumber) + 1)
         markers = "".join(f" [{renumber[n]}]" for n in kept[s_i])
-        lines.append(_with_markers(s.text, markers))
-    if not lines:
+        text += (gap if text else "") + _with_markers(s.text, markers)
+    if not text:
         return answer.model_copy(update={
             "answer": REFUSAL, "short_answer": "", "refused": True, "citations": [], "dropped": dropped,
         })
@@ -206,7 +210,7 @@ def verify_answer(answer: Answer, verifier: Verifier) -> Answer:
         by_n[old].model_copy(update={"n": new}) for old, new in sorted(renumber.items(), key=lambda kv: kv[1])
     ]
     return answer.model_copy(update={
-        "answer": _join(answer.answer, lines), "citations": citations, "dropped": dropped,
+        "answer": text, "citations": citations, "dropped": dropped,
     })
 
 
@@ -218,11 +222,6 @@ def _with_markers(text: str, markers: str) -> str:
         return bare + markers
     at = len(_MARKER.sub("", text[: first.start()]))
     return bare[:at] + markers + bare[at:]
-
-
-def _join(original: str, lines: list[str]) -> str:
-    """Paragraph breaks as the backend wrote them: one per line for the extractive layout, else spaces."""
-    return "\n\n".join(lines) if "\n\n" in original else " ".join(lines)
 
 
 def citation_scores(answer: Answer, verifier: Verifier) -> tuple[int, int, int, int]:

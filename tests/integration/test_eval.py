@@ -32,9 +32,11 @@ def test_eval_writes_metrics_and_gates_on_thresholds(tmp_path: Path) -> None:
     assert passed.returncode == 0, passed.stdout + passed.stderr
     metrics = json.loads(out.read_text())
     for key in ["doc_recall_at_k", "mrr", "answer_accuracy", "refusal_accuracy", "false_refusal_rate",
-                "citation_precision", "n_questions", "seconds_per_question"]:
+                "citation_precision", "n_questions", "seconds_per_question", "answer_f1", "citation_recall",
+                "citation_precision_alce"]:
         assert key in metrics
     assert metrics["n_questions"] == 2 and metrics["answer_accuracy"] == 1.0 and metrics["refusal_accuracy"] == 1.0
+    assert metrics["citation_recall"] == 1.0 and metrics["citation_precision_alce"] == 1.0  # verbatim quotes
     assert "pesh" in passed.stdout and "pass against" in passed.stdout
 
     failed = subprocess.run([*base, "--thresholds", str(impossible)], cwd=ROOT, capture_output=True, text=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.cite import REFUSAL, Answer, Citation
-from qa.evaluate import token_f1
+from qa.evaluate import Row, answer_metrics, token_f1
 from qa.verify import Verifier, lexical_support, split_statements, verify_answer
 
 QUOTE_1 = "Cavusoglu said the country had trained 1,600 peshmerga fighters from Iraq's Kurdish region."
@@ -62,3 +62,13 @@ def test_token_f1_uses_the_best_accepted_answer() -> None:
     assert token_f1("The 1,600 fighters", ["1,600", "1600 fighters"]) == 1.0
     assert token_f1("some 1.8 million", ["1.8 million"]) == 0.8
     assert token_f1("Ankara", ["Moscow"]) == 0.0
+
+
+def test_answer_metrics_by_definition() -> None:
+    def row(answerable: bool, f1: float | None, counts: tuple[int, int, int, int]) -> Row:
+        r = Row("q", "q?", answerable, False, "", None, None, 0, 0, f1=f1)
+        r.statements, r.supported_statements, r.cited_markers, r.precise_citations = counts
+        return r
+
+    rows = [row(True, 1.0, (2, 2, 2, 2)), row(True, 0.5, (2, 1, 3, 1)), row(False, None, (1, 0, 1, 0))]
+    assert answer_metrics(rows) == {"answer_f1": 0.75, "citation_recall": 0.6, "citation_precision_alce": 0.5}
