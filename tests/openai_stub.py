@@ -8,6 +8,7 @@ keeps every request it received so tests can inspect the prompt.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,8 +67,19 @@ class StubLLM:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     def reply_for(self, prompt: str) -> str:
+        """The canned reply whose key phrase is in the question.
+
+        ``[@words]`` in a reply becomes ``[n]``, the number of the first fenced passage containing
+        ``words``, the way a model cites what it read, whatever rank retrieval gave that passage.
+        """
         question = prompt.rsplit("Question:", 1)[-1]
-        return next((r for phrase, r in self.replies.items() if phrase in question), self.default)
+        reply = next((r for phrase, r in self.replies.items() if phrase in question), self.default)
+        blocks = re.findall(r"<<<\w+ (\d+) [^\n]*>>>\n(.*?)\n<<<END", prompt, flags=re.S)
+
+        def number_of(match: re.Match[str]) -> str:
+            return next((f"[{n}]" for n, text in blocks if match.group(1) in text), "[99]")
+
+        return re.sub(r"\[@([^\]]+)\]", number_of, reply)
 
     def __enter__(self) -> StubLLM:
         self.thread.start()
