@@ -16,6 +16,8 @@ import sqlite3
 import time
 import dataclasses
 from collections.abc import Iterator
+import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from langchain_core.documents import Document
 
+from qa import vectors
 from qa.chunk import Passage
 from qa.clean import Article, ArticleMeta
 
@@ -57,7 +60,7 @@ CREATE TABLE IF NOT EXISTS articles (
     PRIMARY KEY (collection, doc_id)
 )
 """
-# A counter per collection, bumped on every write, so derived indexes (qa.lexical) know when they are stale.
+# A counter per collection, bumped on every write, so derived copies (qa.lexical, qa.vectors) know when they are stale.
 _VERSION_SCHEMA = "CREATE TABLE IF NOT EXISTS versions (collection TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 _COLUMNS = "doc_id, title, source, fingerprint, n_passages, {text}, meta"
 # Articles not indexed because they repeat another one (see qa.dedup). ``file_key`` is the
@@ -128,21 +131,10 @@ class Index:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.name = collection
-        client = chroma_client(self.data_dir / "chroma", chroma_url)
-        self._collection = client.get_or_create_collection(
-            collection,
-            embedding_function=None,  # vectors always come from qa.embed, never Chroma's downloader
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedding_model},
-        )
-        stored_model = (self._collection.metadata or {}).get("embedding_model")
-        if stored_model and stored_model != embedding_model:
-            raise IndexUnusable(
-                f"collection '{collection}' was built with embedding model '{stored_model}', "
-                f"not '{embedding_model}': use another --collection or re-ingest into a new data folder"
-            )
-        # check_same_thread=False: the chat page reads and writes from its worker threads (SQLite is built
-        # serialized here: sqlite3.threadsafety == 3).
+        self.embedding_model = embedding_model
+        self.chroma_url = chroma_url
+        self._copy: vectors.VectorCopy | None = None
+        self._lock = threading.Lock()  # the chat page searches from several threads
         self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
@@ -155,6 +147,23 @@ class Index:
             self._db.execute("ALTER TABLE articles ADD COLUMN minhash BLOB")
         self._db.execute(_DUPLICATES_SCHEMA)
         self._db.commit()
+
+    @functools.cached_property
+    def _collection(self):  # noqa: ANN202 - a chromadb Collection; opened on first use (importing chromadb costs ~1 s)
+        client = chroma_client(self.data_dir / "chroma", self.chroma_url)
+        collection = client.get_or_create_collection(
+            self.name,
+            embedding_function=None,  # vectors always come from qa.embed, never Chroma's downloader
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embedding_model},
+        )
+        stored_model = (collection.metadata or {}).get("embedding_model")
+        if stored_model and stored_model != self.embedding_model:
+            raise IndexUnusable(
+                f"collection '{self.name}' was built with embedding model '{stored_model}', "
+                f"not '{self.embedding_model}': use another --collection or re-ingest into a new data folder"
+            )
+        return collection
 
     # -- articles ---------------------------------------------------------------------------
     def article(self, doc_id: str) -> StoredArticle | None:
@@ -241,6 +250,7 @@ class Index:
              None if signature is None else signature.astype(np.uint32).tobytes()),
         )
         self._db.execute("DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, article.doc_id))
+        self._bump_version()
         self._db.commit()
 
     def set_file_key(self, doc_id: str, file_key: str) -> None:
@@ -292,28 +302,68 @@ class Index:
     # -- reading ----------------------------------------------------------------------------
     def count(self) -> int:
         """Number of passages in the collection."""
-        return self._collection.count()
+        copy = self._vector_copy()
+        return len(copy) if copy is not None else self._collection.count()
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Document]:
         """The ``k`` nearest passages, best first, as LangChain documents with citation metadata.
 
-        ``where`` is a Chroma metadata filter (see :meth:`qa.retrieve.SearchFilters.where`).
+        ``where`` is a Chroma metadata filter (see :meth:`qa.retrieve.SearchFilters.where`). Without
+        one, the search is exact, over the collection's vector copy when it has one (see
+        :mod:`qa.vectors`); with one, or on a Chroma server, it is Chroma's.
         """
-        n = self.count()
-        if n == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        docs = []
-        for rank, (pid, text, meta, distance) in enumerate(
-            zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]), start=1
-        ):
-            docs.append(
-                Document(id=pid, page_content=text, metadata={**meta, "score": 1.0 - float(distance), "rank": rank})
+        copy = self._vector_copy() if where is None else None
+        if copy is not None:
+            hits = [(h.id, h.text, h.metadata, h.score) for h in copy.search(vector, k)]
+        else:
+            n = self._collection.count()
+            if n == 0:
+                return []
+            result = self._collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+                include=["documents", "metadatas", "distances"],
             )
-        return docs
+            hits = [
+                (pid, text, meta, 1.0 - float(distance))
+                for pid, text, meta, distance in zip(
+                    result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+                )
+            ]
+        return [
+            Document(id=pid, page_content=text, metadata={**meta, "score": score, "rank": rank})
+            for rank, (pid, text, meta, score) in enumerate(hits, start=1)
+        ]
+
+    # -- the vector copy --------------------------------------------------------------------
+    def _stamp(self) -> str:
+        """The collection's write version (:meth:`version`), bumped in the same commit as each completed change."""
+        with self._lock:
+            return f"v{self.version()}"
+
+    def _vector_copy(self) -> vectors.VectorCopy | None:
+        """The collection's up-to-date copy for exact search, made from Chroma when missing or stale.
+
+        None on a Chroma server (other machines change it without touching this article table) and
+        for collections over :data:`qa.vectors.MAX_PASSAGES` passages.
+        """
+        if self.chroma_url is not None:
+            return None
+        stamp = self._stamp()
+        if self._copy is not None and self._copy.stamp == stamp:
+            return self._copy
+        folder = self.data_dir / "vectors" / self.name
+        copy = vectors.load(folder, stamp, self.embedding_model)
+        if copy is None:
+            if self._collection.count() > vectors.MAX_PASSAGES:
+                return None
+            got = self._collection.get(include=["embeddings", "documents", "metadatas"])
+            matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1 if got["ids"] else 0)
+            copy = vectors.VectorCopy(
+                stamp, matrix, list(got["ids"]), list(got["documents"]), [dict(m) for m in got["metadatas"]]
+            )
+            vectors.save(folder, copy, self.embedding_model)
+        self._copy = copy
+        return copy
 
     def all_passages(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         """Every passage as ``(ids, texts, metadatas)`` batches, for building derived indexes."""
@@ -325,6 +375,9 @@ class Index:
         """Text, metadata and vector of the passages with these ids (missing ids are left out)."""
         if not ids:
             return {}
+        copy = self._vector_copy()
+        if copy is not None:
+            return copy.passages(ids)
         got = self._collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         return {
             i: (text, meta, np.asarray(vector, dtype=np.float32))

@@ -1,0 +1,108 @@
+"""A read-only copy of a collection for exact search without opening Chroma.
+
+Importing chromadb and opening its store costs over a second: most of a cold
+``ask``. For the collections one machine holds (up to :data:`MAX_PASSAGES`), the
+passages' vectors, texts and metadata are copied beside the store into two
+files, and a question is a matrix product over them (10,000 × 384 float32: ~1 ms).
+
+Chroma stays the source of truth. The copy is stamped with the collection's
+write version (:meth:`qa.index.Index.version`), which the index bumps in the same
+commit that records each completed change to the collection; a copy whose stamp differs is stale and is neither used nor
+trusted, and the index rebuilds it from Chroma on its next search. The stamp is
+read *before* the passages are copied, so a change made during the copy leaves
+the copy marked stale, never wrongly fresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Above this many passages the copy's JSON costs more to load than opening Chroma (~1 s),
+# and Chroma's HNSW index beats a full matrix product: such collections are searched in Chroma.
+MAX_PASSAGES = 50_000
+FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+class VectorCopy:
+    """The passages of one collection as a matrix, with their texts and metadata."""
+
+    def __init__(
+        self, stamp: str, vectors: np.ndarray, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]]
+    ) -> None:
+        self.stamp = stamp
+        self.vectors = vectors
+        self.ids = ids
+        self.texts = texts
+        self.metadatas = metadatas
+        self._row = {pid: i for i, pid in enumerate(ids)}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first."""
+        if not len(self):
+            return []
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        k = min(k, len(self))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [Hit(self.ids[i], self.texts[i], self.metadatas[i], float(scores[i])) for i in top]
+
+    def passages(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any], np.ndarray]]:
+        """Text, metadata and vector of the passages with these ids (ids not in the copy are left out)."""
+        rows = [(pid, self._row[pid]) for pid in ids if pid in self._row]
+        return {pid: (self.texts[i], self.metadatas[i], self.vectors[i]) for pid, i in rows}
+
+
+def load(folder: Path, stamp: str, embedding_model: str) -> VectorCopy | None:
+    """The copy kept in ``folder`` (one per collection) if it is of exactly this ``stamp`` and model, else None."""
+    try:
+        meta = json.loads((folder / "copy.json").read_text(encoding="utf-8"))
+        if (meta.get("format"), meta.get("stamp"), meta.get("embedding_model")) != (FORMAT, stamp, embedding_model):
+            return None
+        vectors = np.load(folder / meta["matrix"], allow_pickle=False)
+    except (OSError, ValueError, KeyError):
+        return None
+    if not vectors.shape[0] == len(meta["ids"]) == len(meta["texts"]):
+        return None
+    return VectorCopy(stamp, vectors, meta["ids"], meta["texts"], meta["metadatas"])
+
+
+def save(folder: Path, copy: VectorCopy, embedding_model: str) -> None:
+    """Write the copy: the matrix under a name of its own stamp, then the JSON that points to it.
+
+    Each file is replaced atomically, and a matrix is never overwritten by another state's, so
+    processes saving at once cannot pair one copy's JSON with another's matrix.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    matrix = f"{hashlib.sha256(copy.stamp.encode()).hexdigest()[:16]}.npy"
+    tmp = folder / f"{matrix}.{os.getpid()}.tmp"
+    with tmp.open("wb") as f:
+        np.save(f, copy.vectors.astype(np.float32), allow_pickle=False)
+    os.replace(tmp, folder / matrix)
+    payload = {
+        "format": FORMAT, "stamp": copy.stamp, "embedding_model": embedding_model, "matrix": matrix,
+        "ids": copy.ids, "texts": copy.texts, "metadatas": copy.metadatas,
+    }
+    tmp = folder / f"copy.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, folder / "copy.json")
+    for old in folder.glob("*.npy"):
+        if old.name != matrix:
+            old.unlink(missing_ok=True)
