@@ -135,8 +135,28 @@ class HybridRetriever(BaseRetriever):
                 id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
             )
         head = [pid for pid in head if pid in docs]
+        if s.rerank_candidates:
+            head = self._rerank(vector, head, docs)
         chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, self.k, s.max_per_article)
         return [
             Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
             for rank, pid in enumerate(chosen, start=1)
         ]
+
+    def _rerank(self, vector: np.ndarray, head: list[str], docs: dict[str, Document]) -> list[str]:
+        """Re-order the first candidates by their best sentence's similarity to the question, fused with their rank."""
+        from qa.chunk import split_sentences
+
+        top = head[: self.settings.rerank_candidates]
+        sentences: list[str] = []
+        owner: list[int] = []
+        for i, pid in enumerate(top):
+            text = docs[pid].page_content
+            for span in split_sentences(text):
+                sentences.append(text[span.start : span.end])
+                owner.append(i)
+        sims = self.embedder.embed(sentences) @ vector
+        best = np.full(len(top), -1.0)
+        np.maximum.at(best, np.asarray(owner), sims)
+        by_sentence = [top[i] for i in np.argsort(-best, kind="stable")]
+        return [pid for pid, _ in fuse([(top, 1.0), (by_sentence, 1.0)], self.settings.rrf_k)] + head[len(top):]
