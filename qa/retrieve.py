@@ -127,9 +127,9 @@ class HybridRetriever(BaseRetriever):
         if self.lexical is not None and s.lexical_weight > 0:
             rankings.append(([hit.passage_id for hit in self.lexical.search(query, n, self.filters)], s.lexical_weight))
         order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
-        # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
-        # Enough of the fused head to fill k even if the per-article cap passes over many.
-        head = order[: self.k * (s.max_per_article + 1) + len(dense)]
+        # Passages only BM25 proposed: fetch them, with their vectors for the cosine score, but only
+        # from the fused head that the per-article cap can draw on (a fetch costs a Chroma read).
+        head = order[: self.k * (s.max_per_article + 1)]
         for pid, (text, meta, passage_vector) in self.index.passages([p for p in head if p not in docs]).items():
             docs[pid] = Document(
                 id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
