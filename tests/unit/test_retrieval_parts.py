@@ -60,3 +60,19 @@ def test_metrics_include_retrieval_keys() -> None:
     m = metrics(rows)
     assert m["answer_in_passages"] == 0.5
     assert m["ndcg_at_k"] == 0.5
+
+
+def test_filter_flags_become_search_filters() -> None:
+    import datetime as dt
+
+    from qa.cli import build_parser, filters_from
+
+    args = build_parser().parse_args(
+        ["ask", "q?", "--since", "2016-01-31", "--source", "Reuters", "--source", "AP"]
+    )
+    filters = filters_from(args)
+    assert filters is not None and filters.since == dt.date(2016, 1, 31) and filters.until is None
+    assert filters.where() == {"$and": [{"published_day": {"$gte": 20160131}}, {"outlet": {"$in": ["Reuters", "AP"]}}]}
+    assert filters_from(build_parser().parse_args(["eval", "--baseline"])) is None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ask", "q?", "--until", "31/01/2016"])
