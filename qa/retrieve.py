@@ -115,16 +115,39 @@ def hybrid_search(
     if lexical is not None and s.lexical_weight > 0:
         rankings.append(([hit.passage_id for hit in lexical.search(query, n, filters)], s.lexical_weight))
     order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
-    # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
-    # Enough of the fused head to fill k even if the per-article cap passes over many.
-    head = order[: k * (s.max_per_article + 1) + len(dense)]
+    # Passages only BM25 proposed: fetch them, with their vectors for the cosine score, but only
+    # from the fused head that the per-article cap can draw on.
+    head = order[: k * (s.max_per_article + 1)]
     for pid, (text, meta, passage_vector) in index.passages([p for p in head if p not in docs]).items():
         docs[pid] = Document(
             id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
         )
     head = [pid for pid in head if pid in docs]
+    if s.rerank_candidates:
+        head = rerank(embedder, vector, head, docs, s)
     chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
     return [
         Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
         for rank, pid in enumerate(chosen, start=1)
     ]
+
+
+def rerank(
+    embedder: Any, vector: np.ndarray, head: list[str], docs: dict[str, Document], settings: RetrievalSettings
+) -> list[str]:
+    """Re-order the first candidates by their best sentence's similarity to the question, fused with their rank."""
+    from qa.chunk import split_sentences
+
+    top = head[: settings.rerank_candidates]
+    sentences: list[str] = []
+    owner: list[int] = []
+    for i, pid in enumerate(top):
+        text = docs[pid].page_content
+        for span in split_sentences(text):
+            sentences.append(text[span.start : span.end])
+            owner.append(i)
+    sims = embedder.embed(sentences) @ vector
+    best = np.full(len(top), -1.0)
+    np.maximum.at(best, np.asarray(owner), sims)
+    by_sentence = [top[i] for i in np.argsort(-best, kind="stable")]
+    return [pid for pid, _ in fuse([(top, 1.0), (by_sentence, 1.0)], settings.rrf_k)] + head[len(top):]

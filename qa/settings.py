@@ -94,6 +94,13 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = Field(
         1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in the fusion; the dense ranking has weight 1."
     )
+    rerank_candidates: int = Field(
+        0, ge=0, le=100,
+        description=(
+            "Re-rank this many fused candidates by their best sentence's embedding similarity to the question "
+            "(0: off). No cross-encoder can be installed offline; this uses the same embedding model."
+        ),
+    )
     max_per_article: int = Field(
         2, ge=1, le=50,
         description=(
