@@ -36,6 +36,7 @@ def test_ask_json_on_a_fresh_data_folder_ingests_the_seeds_first(data_dir: Path)
     citation = answer["citations"][0]
     assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "start", "end", "quote"}
     assert citation["doc_id"] == KHALEEJ and citation["n"] == 1
+    assert (citation["outlet"], citation["published"]) == ("Khaleej Times", "2015-07-14")
 
 
 def test_ask_text_lists_numbered_sources(data_dir: Path) -> None:
@@ -45,7 +46,9 @@ def test_ask_text_lists_numbered_sources(data_dir: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "1,600 [1]"
     source = next(line for line in lines if line.startswith("[1] "))
-    assert source.startswith("[1] Iraq seeks 'uninterrupted' Turkish military support against Daesh — " + KHALEEJ)
+    assert source.startswith(
+        "[1] Iraq seeks 'uninterrupted' Turkish military support against Daesh — Khaleej Times, 2015-07-14 — " + KHALEEJ
+    )
     assert "1,600 peshmerga fighters" in source
 
 
