@@ -65,6 +65,9 @@ _LABELS = {
     "reject all", "manage cookies", "cookie settings", "cookie policy", "privacy policy",
     "show me later", "don't show it again", "remind me later", "no thanks", "maybe later", "continue",
     "all rights reserved",
+    # text-size switches
+    "text size", "normal text size", "larger text size", "large text size", "very large text size",
+    "small text size", "smaller text size",
 }
 _MINUTE_READ = re.compile(r"^(\d+|one|two|three|four|five|ten)[\s-]*(min|mins|minute|minutes)[\s-]+read$")
 _COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$")
@@ -77,7 +80,7 @@ _NETWORKS = {
     "tiktok", "threads", "bluesky", "mastodon", "snapchat", "print", "sms", "viber", "vk", "weibo",
     "wechat", "tumblr", "pocket", "copy", "link", "rss",
 }
-_SOCIAL_PREFIX = re.compile(r"^(share|follow us|follow|find us|join us|share this( article| story)?)( on| via| at)?\b")
+_SOCIAL_PREFIX = re.compile(r"^(share this( article| story| page)?|share|follow us|follow|find us|join us)( on| via| at)?\b")
 
 # --- 3. phrases ------------------------------------------------------------------------------
 
@@ -99,6 +102,9 @@ _PHRASES = [
     # newsletter boxes and app promos
     r"^sign up\b.*\b(newsletter|inbox|updates|e-?mail|free|alerts)\b",
     r"\b(delivered|sent) (straight |directly )?to your inbox\b",
+    r"\b(straight|directly|right) to your inbox\b",
+    r"^subscribe to\b.*\b(newsletter|inbox)\b",
+    r"^(log ?in|sign in|register)\b.{0,40}\bto (save|read|continue|bookmark)\b",
     r"^enter your e-?mail\b",
     r"^by (signing up|subscribing|registering)\b",
     r"^(get|receive) (our|the) [\w' -]{0,40}newsletter\b",
@@ -133,6 +139,11 @@ _CREDIT = re.compile(
     r"^(image|photo|photograph|picture|video|graphic)( source| credit)?s?\s*[:,]\s*(?P<rest>.*)$"
 )
 _SOURCE_LINE = re.compile(r"^sources?\s*:\s*(?P<rest>.*)$")
+# "Michael M. Santiago—Getty Images", "Jane Doe / Reuters": a photographer and a photo agency
+_AGENCY_CREDIT = re.compile(
+    r"^[a-z][\w.'’ -]{1,40}?\s*[—/|]\s*(getty images|reuters|ap( photo)?|afp|epa(-efe)?|shutterstock|bloomberg|alamy"
+    r"|pa( images| wire)?|anadolu( agency)?|xinhua|sipa)( via [\w ]{1,30})?$"
+)
 
 # --- 4. appeal blocks ------------------------------------------------------------------------
 
@@ -178,6 +189,11 @@ _SECTION_HEADERS = {
     "you may also like", "you might also like", "latest news", "latest stories", "don't miss", "topics",
     "tags",
 }
+# "Latest in Crypto", "More TechCrunch": headers of a trailing teaser section only
+# (matched on the line itself: a name follows, capitalised, and no full stop ends it)
+_SECTION_HEADER_RE = re.compile(
+    r"^(?i:latest (in|from|on)) [A-Z][\w' &-]{1,30}$|^(?i:more( from| in)?) [A-Z][\w'-]*( [A-Z][\w'-]*)?$"
+)
 # headers after which short headline-like lines are teasers even in mid-article
 _MID_SECTION_HEADERS = {h for h in _SECTION_HEADERS if h.startswith(("related", "more ", "you m", "read", "also", "see"))}
 _TEASER_MAX_WORDS = 15
@@ -207,6 +223,8 @@ def _is_social(key: str) -> bool:
 def _is_credit(line: str) -> bool:
     """A credit without a caption: after "Photo:"/"Image source,"/"Source:", only names (capitalised)."""
     line = line.strip()
+    if _AGENCY_CREDIT.match(line.lower()):
+        return True
     match = _CREDIT.match(line.lower()) or _SOURCE_LINE.match(line.lower())
     if not match:
         return False
@@ -329,7 +347,7 @@ def classify_lines(text: str) -> list[tuple[str, bool]]:
     nonblank = [i for i in range(n) if lines[i].strip()]
     for pos, i in enumerate(nonblank):
         key = _key(lines[i])
-        if key not in _SECTION_HEADERS:
+        if key not in _SECTION_HEADERS and not _SECTION_HEADER_RE.match(lines[i].strip()):
             continue
         run = []
         for j in nonblank[pos + 1:pos + 1 + _TEASER_MAX_LINES]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,11 +108,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = args.folder or settings.corpus_dir
     index = open_index(settings)
+    started = time.perf_counter()
     report = ingest_folder(
         folder, index, embedder_for(settings), settings.chunk, prune=args.prune, progress=not args.quiet
     )
+    elapsed = time.perf_counter() - started
     print(report.summary())
-    print(f"index: {index.count()} passages from {len(index.articles())} articles in {settings.data_dir}")
+    print(f"index: {index.count()} passages from {len(index.articles())} articles in {settings.data_dir} "
+          f"(ingest took {elapsed:.2f} s)")
     return 0
 
 

@@ -87,6 +87,18 @@ class LedgerEntry:
     duplicate_of: str | None = None
 
 
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to store: its passages, their vectors, and what ingest keys it by."""
+
+    article: Article
+    fingerprint: str
+    passages: list[Passage]
+    vectors: np.ndarray
+    file_key: str = ""
+    signature: np.ndarray | None = None
+
+
 def _stored(row: tuple[Any, ...]) -> StoredArticle:
     *fields, meta = row
     return StoredArticle(*fields, meta=ArticleMeta(**json.loads(meta or "{}")))
@@ -223,35 +235,50 @@ class Index:
         ``file_key`` lets the next ingest skip the unchanged file without cleaning it;
         ``signature`` lets it recognise near-duplicates of this article (qa.dedup).
         """
-        ids = [passage_id(article.doc_id, fingerprint, p.index) for p in passages]
-        metadatas: list[dict[str, Any]] = [
-            {
-                "doc_id": article.doc_id,
-                "title": article.title,
-                "passage": p.index,
-                "start": p.start,
-                "end": p.end,
-                "fingerprint": fingerprint,
-                **article.meta.as_metadata(),
-            }
-            for p in passages
-        ]
-        self._collection.upsert(
-            ids=ids, embeddings=vectors, documents=[p.text for p in passages], metadatas=metadatas
-        )
-        self._collection.delete(
-            where={"$and": [{"doc_id": article.doc_id}, {"fingerprint": {"$ne": fingerprint}}]}
-        )
-        self._db.execute(
-            "INSERT OR REPLACE INTO articles (collection, doc_id, title, source, fingerprint, n_passages, text, "
-            "ingested_at, meta, file_key, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.name, article.doc_id, article.title, article.source, fingerprint, len(passages),
-             article.text, time.time(), json.dumps(dataclasses.asdict(article.meta)), file_key,
-             None if signature is None else signature.astype(np.uint32).tobytes()),
-        )
-        self._db.execute("DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, article.doc_id))
-        self._bump_version()
-        self._db.commit()
+        self.put_many([NewArticle(article, fingerprint, passages, vectors, file_key, signature)])
+
+    def put_many(self, items: list[NewArticle]) -> None:
+        """:meth:`put` for several articles at once: one Chroma write and one SQLite transaction.
+
+        The article rows are written last, so an interruption leaves none of them recorded as
+        done (their passages are written again, under the same ids, by the next run).
+        """
+        if not items:
+            return
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for item in items:
+            article = item.article
+            for p in item.passages:
+                ids.append(passage_id(article.doc_id, item.fingerprint, p.index))
+                texts.append(p.text)
+                metadatas.append({
+                    "doc_id": article.doc_id, "title": article.title, "passage": p.index, "start": p.start,
+                    "end": p.end, "fingerprint": item.fingerprint, **article.meta.as_metadata(),
+                })
+        vectors = np.concatenate([item.vectors for item in items])
+        self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metadatas)
+        # older versions of these articles (any passage of theirs under another fingerprint)
+        self._collection.delete(where={"$and": [
+            {"doc_id": {"$in": [item.article.doc_id for item in items]}},
+            {"fingerprint": {"$nin": [item.fingerprint for item in items]}},
+        ]})
+        now = time.time()
+        with self._db:
+            for item in items:
+                article = item.article
+                self._db.execute(
+                    "INSERT OR REPLACE INTO articles (collection, doc_id, title, source, fingerprint, n_passages, "
+                    "text, ingested_at, meta, file_key, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (self.name, article.doc_id, article.title, article.source, item.fingerprint, len(item.passages),
+                     article.text, now, json.dumps(dataclasses.asdict(article.meta)), item.file_key,
+                     None if item.signature is None else item.signature.astype(np.uint32).tobytes()),
+                )
+                self._db.execute(
+                    "DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, article.doc_id)
+                )
+            self._bump_version()
 
     def set_file_key(self, doc_id: str, file_key: str) -> None:
         """Record that another version of the file cleans to the same indexed article."""

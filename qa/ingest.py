@@ -26,7 +26,7 @@ from qa.chunk import Passage, chunk
 from qa.clean import Article, clean
 from qa.dedup import DuplicateFinder, signature
 from qa.embed import Embedder
-from qa.index import Index
+from qa.index import Index, NewArticle
 from qa.load import LoadError, RawDocument, Skipped, discover, read_all
 from qa.settings import ChunkSettings
 
@@ -160,7 +160,9 @@ def ingest_folder(
         else:
             _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
 
-    # 4. Embed and store, a batch of articles at a time.
+    # 4. Embed and store, a batch of articles at a time; articles with passages of like length
+    # go together, so that the model pads little (each batch is sorted by length again inside).
+    pending.sort(key=lambda item: -max(len(p.text) for p in item.passages))
     total = sum(len(p.passages) for p in pending)
     if total:
         log(f"embedding {total} passages from {len(pending)} articles")
@@ -212,12 +214,15 @@ def _flush(batch: list[_Pending], index: Index, embedder: Embedder, report: Inge
         return
     texts = [embedding_text(item.article, p) for item in batch for p in item.passages]
     vectors = embedder.embed(texts)
+    stored: list[NewArticle] = []
     offset = 0
     for item in batch:
         n = len(item.passages)
-        index.put(item.article, item.fingerprint, item.passages, vectors[offset : offset + n],
-                  file_key=item.file_key, signature=item.signature)
+        stored.append(NewArticle(item.article, item.fingerprint, item.passages, vectors[offset : offset + n],
+                                 item.file_key, item.signature))
         offset += n
+    index.put_many(stored)
+    for item in batch:
         (report.updated if item.existed else report.added).append(item.article.doc_id)
     report.passages += offset
     if bar is not None:

@@ -70,7 +70,7 @@ _DATE = re.compile(
 )
 # Labels that introduce the publication date; "updated" dates are used only when nothing else is.
 _PUBLISHED_LABEL = re.compile(
-    r"^(?:first\s+)?(?:published|posted|date|dated|issued|released|publication date)(?:\s+on)?\s*[:|-]?\s*",
+    r"^(?:first\s+)?(?:published|posted|date|dated|publication date)(?:\s+on)?\s*[:|-]?\s*",
     re.IGNORECASE,
 )
 _UPDATED_LABEL = re.compile(r"^(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*[:|-]?\s*", re.IGNORECASE)
@@ -97,7 +97,10 @@ def parse_date(text: str) -> str | None:
 
 
 def _date_only(line: str) -> str | None:
-    """A line that is a date and little else ("December 25, 2014 20:27", "2 minute read" aside)."""
+    """The date of a line that is a date stamp and little else ("December 25, 2014 20:27").
+
+    "Posted on March 3, 2021, the trailer was watched…" is a sentence, not a stamp.
+    """
     match = _DATE.search(line)
     if not match or len(line) - len(match.group(0)) > 12:
         return None
@@ -221,9 +224,9 @@ def from_text(text: str, boilerplate: set[int] | None = None) -> ArticleMeta:
         header += 1
         for part in _fields(line):
             if _PUBLISHED_LABEL.match(part) and not published:
-                published = parse_date(_PUBLISHED_LABEL.sub("", part, count=1))
+                published = _date_only(_PUBLISHED_LABEL.sub("", part, count=1))
             elif _UPDATED_LABEL.match(part) and not updated:
-                updated = parse_date(_UPDATED_LABEL.sub("", part, count=1))
+                updated = _date_only(_UPDATED_LABEL.sub("", part, count=1))
             elif header <= _HEADER_LINES and not published and _date_only(part):
                 published = _date_only(part)
             if not url and (m := _URL_LABEL.match(part)):

@@ -36,6 +36,7 @@ def test_ask_json_on_a_fresh_data_folder_ingests_the_seeds_first(data_dir: Path)
     citation = answer["citations"][0]
     assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "start", "end", "quote"}
     assert citation["doc_id"] == KHALEEJ and citation["n"] == 1
+    assert (citation["outlet"], citation["published"]) == ("Khaleej Times", "2015-07-14")
 
 
 def test_ask_text_lists_numbered_sources(data_dir: Path) -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from qa.chain import QAChain
+from qa.cite import render_text
 from qa.ingest import ingest_folder
 from qa.settings import Settings
 from tests.conftest import KHALEEJ, SEEDS
@@ -73,6 +74,8 @@ def test_duplicates_updates_jsonl_and_prune(tmp_path: Path) -> None:
     assert fourth.duplicates == [("wire/syndicated.txt", "wire/copy_of_khaleej.txt")]
     answer = chain.ask("How many peshmerga did Turkey train?")
     assert answer.citations and answer.citations[0].doc_id == "wire/copy_of_khaleej.txt"
+    assert "[1] Iraq seeks 'uninterrupted' Turkish military support against Daesh — Khaleej Times, 2015-07-14 — " \
+        "wire/copy_of_khaleej.txt — “" in render_text(answer)
 
     # An article edited into a copy of another becomes its duplicate and leaves the index.
     (corpus / "edited.txt").write_text("Unrelated first version of this file, about the weather in Oslo today.")

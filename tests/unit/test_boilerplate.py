@@ -2,7 +2,9 @@
 
 Each fixture line is ``K <line>`` (article text, keep) or ``D <line>`` (boilerplate, drop);
 blank lines stay blank. The five ``seed_*`` fixtures are the seed articles; the rest are short
-articles written for this test in the styles of other outlets.
+articles written for this test in the styles of other outlets, five of them (fortune_, sportingnews_,
+techcrunch_, verge_, theage_) made of real sentences of multihop_rag articles by those outlets with
+their sites' page furniture around them.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ def test_labelled_dates_win_and_updated_is_only_a_fallback() -> None:
 def test_a_date_inside_the_story_is_not_the_publication_date() -> None:
     text = "Turkey offers Iraq help\n\nThe talks in Baghdad on November 20, 2014 were tense, officials said."
     assert from_text(text) == ArticleMeta()
+    text = "Film breaks records\n\nPosted on March 3, 2021, the trailer was watched 40 million times in a day."
+    assert from_text(text).published is None
 
 
 def test_pipe_separated_header_fields() -> None:
