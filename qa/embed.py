@@ -265,6 +265,9 @@ class OnnxEmbedder:
         tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: spinning threads fight Chroma's and the
+        # tokenizer's threads (and anything else on a small machine) for the same cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in session.get_inputs()]
         self._tokenizer = tokenizer
