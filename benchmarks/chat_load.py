@@ -16,14 +16,11 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,51 +28,18 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-START_DEADLINE_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
+sys.path.insert(0, str(ROOT))  # this checkout's qa and its test helpers
 
 
 @contextmanager
 def started_server() -> Iterator[tuple[str, dict[str, object]]]:
-    """A fresh ``python app.py`` on loopback; yields its URL and its settings."""
-    with tempfile.TemporaryDirectory(prefix="chat_load_") as tmp:
-        port = free_port()
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "app.py", "--port", str(port), "--data-dir", str(Path(tmp) / "data")],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + START_DEADLINE_S
-            while not up(url):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.5)
-            from qa.settings import Settings
+    """A fresh ``python app.py`` on loopback (the chat tests' own); yields its URL and its settings."""
+    from qa.settings import Settings
+    from tests.integration.chat_server import running_server
 
-            yield url, Settings().server.model_dump(include={"concurrency", "max_queue"})
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with tempfile.TemporaryDirectory(prefix="chat_load_") as tmp:
+        with running_server(Path(tmp)) as server:
+            yield server.url, Settings().server.model_dump(include={"concurrency", "max_queue"})
 
 
 def load_questions(path: Path, n: int) -> list[str]:

@@ -19,8 +19,8 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 import shutil
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence

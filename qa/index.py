@@ -11,13 +11,13 @@ settings and the embedding model, so changing either re-embeds.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import sqlite3
-import time
-import dataclasses
-from collections.abc import Iterator
-import functools
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-
 from langchain_core.documents import Document
 from pydantic import BaseModel, Field
 

@@ -1,4 +1,5 @@
-"""A real ``python app.py`` on a free loopback port with a fresh data folder, for the chat page tests.
+"""A real ``python app.py`` on a free loopback port with a fresh data folder, for the chat page
+tests and ``benchmarks/chat_load.py``.
 
 Its first start ingests the five seed articles (about 15-30 s with the model load).
 """
@@ -16,10 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).parents[2]
 START_DEADLINE_S = 180
+
+
+class ServerDidNotStart(RuntimeError):
+    """The server exited, or did not answer in time; the message ends with its log."""
 
 
 @dataclass
@@ -81,9 +84,9 @@ def running_server(tmp: Path, *args: str) -> Iterator[Server]:
         deadline = time.monotonic() + START_DEADLINE_S
         while not answers(srv.url):
             if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode} before answering:\n{srv.output()}")
+                raise ServerDidNotStart(f"the server exited with {process.returncode} before answering:\n{srv.output()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {START_DEADLINE_S} s:\n{srv.output()}")
+                raise ServerDidNotStart(f"the server did not answer within {START_DEADLINE_S} s:\n{srv.output()}")
             time.sleep(0.5)
         yield srv
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KHALEEJ, PESHMERGA, ROOT
+from tests.integration.chat_server import free_port
 
 CHROMA = Path(sys.executable).with_name("chroma")
 EXTRA_ARTICLES = {
@@ -32,12 +32,6 @@ EXTRA_ARTICLES = {
         "the regional government for emergency support before the harvest."
     ),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from qa.load import discover, read
 from qa.settings import Settings
 from tests.conftest import PESHMERGA, ROOT, SEEDS
 
-
 FIXTURES = ROOT / "tests" / "fixtures" / "boilerplate"
 
 
