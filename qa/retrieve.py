@@ -125,10 +125,41 @@ def hybrid_search(
     if s.rerank_candidates:
         head = rerank(embedder, vector, head, docs, s)
     chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
-    return [
+    ranked = [
         Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
         for rank, pid in enumerate(chosen, start=1)
     ]
+    return with_context(index, ranked, s.context_sentences)
+
+
+def with_context(index: Any, docs: list[Document], sentences: int) -> list[Document]:
+    """Each passage widened by up to ``sentences`` sentences of its article on either side.
+
+    A passage is cut at a sentence, but the fact a question needs is often in the sentence just
+    before or after the cut ("...; the talks ended on 12 March."). The widened text is still an
+    exact span of the stored article (``start``/``end`` move with it), so citations stay exact.
+    """
+    if sentences <= 0:
+        return docs
+    from qa.chunk import split_sentences
+
+    spans_of: dict[str, list[Any]] = {}
+    widened = []
+    for doc in docs:
+        m = doc.metadata
+        stored = index.article(m["doc_id"])
+        if stored is None:  # removed since the search: keep the passage as found
+            widened.append(doc)
+            continue
+        spans = spans_of.setdefault(m["doc_id"], split_sentences(stored.text))
+        before = [sp for sp in spans if sp.end <= m["start"]][-sentences:]
+        after = [sp for sp in spans if sp.start >= m["end"]][:sentences]
+        start = before[0].start if before else m["start"]
+        end = after[-1].end if after else m["end"]
+        widened.append(
+            Document(id=doc.id, page_content=stored.text[start:end], metadata={**m, "start": start, "end": end})
+        )
+    return widened
 
 
 def rerank(

@@ -94,6 +94,15 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = Field(
         1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in the fusion; the dense ranking has weight 1."
     )
+    context_sentences: int = Field(
+        1,
+        ge=0,
+        le=3,
+        description=(
+            "Sentences of the article added on each side of every retrieved passage (0: none), so a fact "
+            "just past a passage's cut is still in front of the answerer; offsets stay exact."
+        ),
+    )
     rerank_candidates: int = Field(
         0, ge=0, le=100,
         description=(

@@ -86,3 +86,16 @@ def test_baseline_is_the_tutorial_pipeline(tmp_path: Path, chain: QAChain) -> No
     assert all(len(h.text) <= 1000 for h in hits)
     again = Baseline.build(SEEDS, tmp_path / "baseline", chain.embedder)  # reused, not rebuilt
     assert [h.text for h in again.search("How many peshmerga did Turkey train?", 4)] == [h.text for h in hits]
+
+
+def test_passages_come_widened_by_a_sentence_each_side_as_exact_article_spans(chain: QAChain) -> None:
+    plain = chain.settings.with_overrides(**{"retrieval.context_sentences": 0})
+    narrow = QAChain(plain, index=chain.index, embedder=chain.embedder).retrieve("How many peshmerga did Turkey train?")
+    wide = chain.retrieve("How many peshmerga did Turkey train?")
+    assert [d.id for d in wide] == [d.id for d in narrow]
+    for before, after in zip(narrow, wide):
+        text = chain.index.article(after.metadata["doc_id"]).text  # type: ignore[union-attr]
+        assert after.page_content == text[after.metadata["start"] : after.metadata["end"]]
+        assert after.metadata["start"] <= before.metadata["start"] and after.metadata["end"] >= before.metadata["end"]
+        assert before.page_content in after.page_content
+    assert any(len(a.page_content) > len(b.page_content) for a, b in zip(wide, narrow))
