@@ -91,6 +91,20 @@ def sentences_of(passages: list[Document]) -> list[Candidate]:
     return out
 
 
+def shortlist(candidates: list[Candidate], q_terms: list[str], idf: dict[str, float], n: int) -> list[Candidate]:
+    """The ``n`` sentences worth embedding, by a cheap score: their passage's rank score and word overlap.
+
+    Embedding candidate sentences is most of an answer's time; sentences that share no word with the
+    question in a low-ranked passage almost never win, so they are not embedded at all.
+    """
+    if n <= 0 or len(candidates) <= n:
+        return candidates
+    def cheap(c: Candidate) -> float:
+        return 0.5 * float(c.passage.metadata.get("score", 0.0)) + lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+    keep = set(map(id, sorted(candidates, key=cheap, reverse=True)[:n]))
+    return [c for c in candidates if id(c) in keep]
+
+
 def _idf(candidates: list[Candidate]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for c in candidates:
@@ -132,9 +146,10 @@ class ExtractiveAnswerer:
         candidates = sentences_of(passages)
         if not candidates:
             return []
-        similarities = self._sentence_vectors(candidates) @ self.embedder.embed([question])[0]
         idf = _idf(candidates)
         q_terms = content_terms(question)
+        candidates = shortlist(candidates, q_terms, idf, self.settings.max_candidates)
+        similarities = self._sentence_vectors(candidates) @ self.embedder.embed([question])[0]
         kind = expected_kind(question)
         keys = key_terms(question)
         penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}

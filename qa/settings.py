@@ -139,6 +139,15 @@ class AnswerSettings(BaseModel):
             "similarity and question-term overlap). Calibrated on eval/questions.yaml and the benchmarks."
         ),
     )
+    max_candidates: int = Field(
+        14,
+        ge=0,
+        le=200,
+        description=(
+            "Sentences embedded per question, picked by passage score and word overlap (0: all). Embedding "
+            "candidate sentences is most of an answer's time."
+        ),
+    )
     max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
 
 

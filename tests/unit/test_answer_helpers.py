@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa.answer import key_penalty, key_terms, resolve_relative
+from langchain_core.documents import Document
+
+from qa.answer import _idf, key_penalty, key_terms, resolve_relative, sentences_of, shortlist
 from qa.spans import Kind, counted_terms, is_relative, pick_span
+from qa.text import content_terms
 
 SENTENCE = "The country had trained 1,600 peshmerga fighters and there were plans for Iraqi police to be trained."
 
@@ -32,3 +35,16 @@ def test_relative_dates_resolve_against_the_article_date_only() -> None:
     assert resolve_relative("Wednesday", "2016-08-10T08:00:00") == dt.date(2016, 8, 10)
     assert resolve_relative("last month", "2016-08-10") is None
     assert resolve_relative("on Tuesday", None) is None
+
+
+def test_only_a_shortlist_of_sentences_is_embedded_chosen_by_passage_score_and_word_overlap() -> None:
+    top = Document("Ankara hosted the talks. The weather was mild that week. Guards stood at the gate.",
+                   metadata={"doc_id": "a.txt", "start": 0, "score": 0.9})
+    low = Document("Turkey had trained 1,600 peshmerga fighters, the minister said. Lunch followed.",
+                   metadata={"doc_id": "b.txt", "start": 0, "score": 0.2})
+    candidates = sentences_of([top, low])
+    q_terms = content_terms("How many peshmerga did Turkey train?")
+    kept = shortlist(candidates, q_terms, _idf(candidates), 2)
+    assert len(kept) == 2 and "1,600 peshmerga" in kept[1].text  # overlap beats a better-ranked passage
+    assert [c.text for c in kept] == [c.text for c in candidates if c in kept]  # order kept
+    assert shortlist(candidates, q_terms, _idf(candidates), 0) == candidates  # 0: all
