@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
-from qa.embed import Embedder
+from qa.embed import Embedder, embed_query
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, expected_kind, is_relative, pick_span
 from qa.text import content_terms, normalise_answer
@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
         idf = _idf(candidates)
         q_terms = content_terms(question)
         candidates = shortlist(candidates, q_terms, idf, self.settings.max_candidates)
-        similarities = self._sentence_vectors(candidates) @ self.embedder.embed([question])[0]
+        similarities = self._sentence_vectors(candidates) @ embed_query(self.embedder, question)
         kind = expected_kind(question)
         keys = key_terms(question)
         penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}

@@ -135,7 +135,7 @@ class QAChain:
     def _stream(
         self, answerer: StreamingAnswerer, question: str, k: int | None, filters: SearchFilters | None
     ) -> Iterator[Answer]:
-        passages = self.retriever(k, filters).invoke(question)
+        passages = self.retrieve(question, k, filters)
         shown, text = 0, ""
         for text in answerer.stream_text(question, passages):
             complete = split_statements(text)[:-1]  # the last sentence may still be growing

@@ -23,6 +23,8 @@ import shutil
 import tempfile
 import threading
 import warnings
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +41,29 @@ class Embedder(Protocol):
     name: str
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+_QUERIES_KEPT = 32
+_queries: weakref.WeakKeyDictionary[Embedder, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_queries_lock = threading.Lock()
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """``embedder.embed([text])[0]``, remembered for the last few questions of each embedder.
+
+    A question is needed by retrieval and again by the answerer; this embeds it once.
+    """
+    with _queries_lock:
+        seen = _queries.setdefault(embedder, OrderedDict())
+        if text in seen:
+            seen.move_to_end(text)
+            return seen[text]
+    vector = embedder.embed([text])[0]
+    with _queries_lock:
+        seen[text] = vector
+        while len(seen) > _QUERIES_KEPT:
+            seen.popitem(last=False)
+    return vector
 
 
 class ModelNotFound(RuntimeError):

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,25 +135,16 @@ def token_f1(prediction: str, accepted: list[str]) -> float:
 
 def score(question: Question, answer: Any, seconds: float) -> Row:
     """Compare one :class:`qa.cite.Answer` with its question's gold data."""
+    row = retrieval_row(question, [p.doc_id for p in answer.passages], [p.text for p in answer.passages], seconds)
     gold = set(question.gold_docs)
-    retrieved = [p.doc_id for p in answer.passages]
-    gold_rank = next((p.rank for p in answer.passages if p.doc_id in gold), None)
-    return Row(
-        id=question.id,
-        question=question.question,
-        answerable=question.answerable,
+    return replace(
+        row,
         refused=answer.refused,
         short_answer=answer.short_answer,
         correct=(not answer.refused and is_correct(answer.short_answer, question.answers))
         if question.answerable else None,
-        gold_rank=gold_rank,
         citations=len(answer.citations),
         cited_gold=sum(c.doc_id in gold for c in answer.citations),
-        retrieved_docs=retrieved,
-        seconds=seconds,
-        answer_in_passages=answer_in_passages([p.text for p in answer.passages], question.answers)
-        if question.answerable and question.answers else None,
-        ndcg=ndcg(retrieved, question.gold_docs) if question.answerable else None,
         f1=(0.0 if answer.refused else token_f1(answer.short_answer, question.answers)) if question.answerable else None,
     )
 
@@ -284,7 +275,7 @@ RETRIEVAL_METRICS = ("doc_recall_at_k", "mrr", "ndcg_at_k", "answer_in_passages"
 
 
 def retrieval_row(question: Question, doc_ids: list[str], texts: list[str], seconds: float) -> Row:
-    """Score a bare ranking (no answer) with the same retrieval metrics as :func:`score`."""
+    """Score a bare ranking (no answer, or before the answer is scored by :func:`score`) with the retrieval metrics."""
     gold = set(question.gold_docs)
     return Row(
         id=question.id, question=question.question, answerable=question.answerable, refused=False,

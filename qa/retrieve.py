@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.documents import Document
 from pydantic import BaseModel, Field
 
+from qa.embed import embed_query
 from qa.settings import RetrievalSettings
 
 
@@ -57,7 +58,7 @@ class SearchFilters(BaseModel):
 
 def dense_search(index: Any, embedder: Any, query: str, k: int, filters: SearchFilters | None = None) -> list[Document]:
     """Nearest passages by embedding similarity alone (``retrieval.mode = 'dense'``)."""
-    vector = embedder.embed([query])[0]
+    vector = embed_query(embedder, query)
     return index.search(vector, k, where=filters.where() if filters else None)
 
 
@@ -107,7 +108,7 @@ def hybrid_search(
     """
     s = settings
     n = max(s.candidates, k)
-    vector = embedder.embed([query])[0]
+    vector = embed_query(embedder, query)
     dense = index.search(vector, n, where=filters.where() if filters else None)
     docs = {doc.id: doc for doc in dense}
     rankings = [([doc.id for doc in dense], 1.0)]
