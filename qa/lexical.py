@@ -2,7 +2,7 @@
 
 Embeddings blur exactly what news questions hinge on: names, numbers and rare
 words ("Cavusoglu", "Su-24", "1,600"). BM25 matches them literally; qa.retrieve
-fuses its ranking with the dense one.
+combines its scores with the dense ones.
 
 The BM25 index is derived from the Chroma collection and persisted beside it
 (``DATA_DIR/lexical/COLLECTION/``) together with the collection's write version
@@ -70,6 +70,33 @@ class LexicalHit:
     score: float
 
 
+class QueryScores:
+    """One question's BM25 score for every passage of the index (0 outside the filters).
+
+    Kept whole, not cut to a top list, because the fusion in :mod:`qa.retrieve` also needs
+    the BM25 score of passages that only the embedding search proposed.
+    """
+
+    def __init__(self, ids: list[str], row: dict[str, int], values: np.ndarray) -> None:
+        self._ids = ids
+        self._row = row
+        self.values = values
+
+    def top(self, k: int) -> list[LexicalHit]:
+        """Up to ``k`` passages with a positive score, best first."""
+        k = min(k, len(self.values))
+        if k <= 0:
+            return []
+        top = np.argpartition(-self.values, k - 1)[:k]
+        top = top[np.argsort(-self.values[top], kind="stable")]
+        return [LexicalHit(self._ids[i], float(self.values[i])) for i in top if self.values[i] > 0]
+
+    def of(self, passage_id: str) -> float:
+        """The score of one passage (0 for a passage the index does not hold)."""
+        row = self._row.get(passage_id)
+        return 0.0 if row is None else float(self.values[row])
+
+
 class LexicalIndex:
     """A persisted BM25 index of one collection's passages. Use :meth:`open`."""
 
@@ -83,6 +110,7 @@ class LexicalIndex:
         self._outlet_names = outlet_names
         self._bm25 = bm25
         self._vocab: dict[str, int] = getattr(bm25, "vocab_dict", {}) or {}
+        self._row: dict[str, int] | None = None  # passage id -> position, made on the first query
 
     # -- building and loading ---------------------------------------------------------------
     @staticmethod
@@ -175,18 +203,19 @@ class LexicalIndex:
             mask &= np.isin(self._outlets, wanted)
         return mask
 
-    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
-        """Up to ``k`` passages that share words with ``query``, best BM25 score first, within the filters."""
-        if self._bm25 is None:
-            return []
+    def scores(self, query: str, filters: SearchFilters | None = None) -> QueryScores:
+        """The BM25 score of every passage for ``query``; passages outside the filters score 0."""
+        if self._row is None:
+            self._row = {pid: i for i, pid in enumerate(self.ids)}
         token_ids = [self._vocab[t] for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
-        if not token_ids:
-            return []
-        scores = self._bm25.get_scores(token_ids)
+        if self._bm25 is None or not token_ids:
+            return QueryScores(self.ids, self._row, np.zeros(len(self.ids), dtype=np.float32))
+        values = self._bm25.get_scores(token_ids)
         mask = self.allowed(filters)
         if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [LexicalHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+            values = np.where(mask, values, 0.0)
+        return QueryScores(self.ids, self._row, values)
+
+    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
+        """Up to ``k`` passages that share words with ``query``, best BM25 score first, within the filters."""
+        return self.scores(query, filters).top(k)

@@ -8,7 +8,8 @@ plus ``score`` (cosine similarity to the question) and ``rank``.
 
 :func:`hybrid_search` (the default) asks two searches for candidates, the
 embedding search (meaning) and BM25 (:mod:`qa.lexical`: names, numbers, rare
-words), fuses their rankings by reciprocal rank fusion, and keeps at most a few
+words), orders their union by a weighted sum of each candidate's cosine and its
+BM25 score relative to the best one (:func:`combine`), and keeps at most a few
 passages per article. Both searches apply the same :class:`SearchFilters`
 inside the search, so k passages come back whenever k matching passages exist.
 """
@@ -62,16 +63,21 @@ def dense_search(index: Any, embedder: Any, query: str, k: int, filters: SearchF
     return index.search(vector, k, where=filters.where() if filters else None)
 
 
-def fuse(rankings: list[tuple[list[str], float]], rrf_k: float) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: each id scores ``sum(weight / (rrf_k + rank))`` over the rankings it is in.
+def combine(cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float) -> list[str]:
+    """Candidate ids, best first, by ``(1 - w) * cosine + w * bm25 / best_bm25`` (``w = lexical_weight``).
 
-    Rank-based, so BM25 scores and cosine similarities never need a common scale.
+    Scores, not ranks: a passage the embedding search puts far ahead of the rest (cosine 0.75
+    against 0.55) keeps that lead even when BM25 ranks it 15th behind snippets that merely repeat
+    the question's words, which reciprocal rank fusion would let overtake it. The cosine is used
+    as it is (it already lives on a fixed scale); BM25 scores have none, so they are divided by
+    the best one of the question. ``bm25`` must hold the score of every candidate in ``cosine``
+    (0 when it shares no word with the question); the best of them is the best BM25 score
+    overall when the candidates include BM25's own top passages.
     """
-    fused: dict[str, float] = {}
-    for ids, weight in rankings:
-        for rank, pid in enumerate(ids, start=1):
-            fused[pid] = fused.get(pid, 0.0) + weight / (rrf_k + rank)
-    return sorted(fused.items(), key=lambda item: -item[1])
+    best = max(bm25.values(), default=0.0)
+    scale = lexical_weight / best if best > 0 else 0.0
+    combined = {pid: (1 - lexical_weight) * cos + scale * bm25.get(pid, 0.0) for pid, cos in cosine.items()}
+    return sorted(combined, key=lambda pid: -combined[pid])
 
 
 def diversify(ids: list[str], article_of: dict[str, str], k: int, max_per_article: int) -> list[str]:
@@ -101,7 +107,7 @@ def hybrid_search(
     k: int,
     filters: SearchFilters | None = None,
 ) -> list[Document]:
-    """Embedding search and BM25 fused by reciprocal rank, at most a few passages per article.
+    """Embedding search and BM25 combined by score (:func:`combine`), at most a few passages per article.
 
     ``index`` is a :class:`qa.index.Index`, ``embedder`` a :class:`qa.embed.Embedder`, ``lexical`` a
     :class:`qa.lexical.LexicalIndex` (or None for the dense ranking alone, still diversified).
@@ -111,20 +117,21 @@ def hybrid_search(
     vector = embed_query(embedder, query)
     dense = index.search(vector, n, where=filters.where() if filters else None)
     docs = {doc.id: doc for doc in dense}
-    rankings = [([doc.id for doc in dense], 1.0)]
+    order = [doc.id for doc in dense]
     if lexical is not None and s.lexical_weight > 0:
-        rankings.append(([hit.passage_id for hit in lexical.search(query, n, filters)], s.lexical_weight))
-    order = [pid for pid, _ in fuse(rankings, s.rrf_k)]
-    # Passages only BM25 proposed: fetch them, with their vectors for the cosine score, but only
-    # from the fused head that the per-article cap can draw on.
-    head = order[: k * (s.max_per_article + 1)]
-    for pid, (text, meta, passage_vector) in index.passages([p for p in head if p not in docs]).items():
-        docs[pid] = Document(
-            id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
+        scores = lexical.scores(query, filters)
+        # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
+        proposed = [hit.passage_id for hit in scores.top(n) if hit.passage_id not in docs]
+        for pid, (text, meta, passage_vector) in index.passages(proposed).items():
+            docs[pid] = Document(
+                id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
+            )
+        order = combine(
+            {pid: doc.metadata["score"] for pid, doc in docs.items()},
+            {pid: scores.of(pid) for pid in docs},
+            s.lexical_weight,
         )
-    head = [pid for pid in head if pid in docs]
-    if s.rerank_candidates:
-        head = rerank(embedder, vector, head, docs, s)
+    head = order[: k * (s.max_per_article + 1)]
     chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
     ranked = [
         Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
@@ -161,24 +168,3 @@ def with_context(index: Any, docs: list[Document], sentences: int) -> list[Docum
             Document(id=doc.id, page_content=stored.text[start:end], metadata={**m, "start": start, "end": end})
         )
     return widened
-
-
-def rerank(
-    embedder: Any, vector: np.ndarray, head: list[str], docs: dict[str, Document], settings: RetrievalSettings
-) -> list[str]:
-    """Re-order the first candidates by their best sentence's similarity to the question, fused with their rank."""
-    from qa.chunk import split_sentences
-
-    top = head[: settings.rerank_candidates]
-    sentences: list[str] = []
-    owner: list[int] = []
-    for i, pid in enumerate(top):
-        text = docs[pid].page_content
-        for span in split_sentences(text):
-            sentences.append(text[span.start : span.end])
-            owner.append(i)
-    sims = embedder.embed(sentences) @ vector
-    best = np.full(len(top), -1.0)
-    np.maximum.at(best, np.asarray(owner), sims)
-    by_sentence = [top[i] for i in np.argsort(-best, kind="stable")]
-    return [pid for pid, _ in fuse([(top, 1.0), (by_sentence, 1.0)], settings.rrf_k)] + head[len(top):]

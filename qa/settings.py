@@ -88,11 +88,12 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(
         30, ge=1, le=500, description="Passages each of the two searches proposes before they are fused and cut to k."
     )
-    rrf_k: float = Field(
-        60.0, gt=0, description="Reciprocal rank fusion constant: a passage scores sum(weight / (rrf_k + rank)) over the searches."
-    )
     lexical_weight: float = Field(
-        1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in the fusion; the dense ranking has weight 1."
+        0.2, ge=0.0, le=1.0,
+        description=(
+            "Weight of BM25 in the hybrid score: each candidate scores (1 - w) * cosine + w * BM25 / the "
+            "question's best BM25 score (0: embedding order alone)."
+        ),
     )
     context_sentences: int = Field(
         1,
@@ -103,15 +104,8 @@ class RetrievalSettings(BaseModel):
             "just past a passage's cut is still in front of the answerer; offsets stay exact."
         ),
     )
-    rerank_candidates: int = Field(
-        0, ge=0, le=100,
-        description=(
-            "Re-rank this many fused candidates by their best sentence's embedding similarity to the question "
-            "(0: off). No cross-encoder can be installed offline; this uses the same embedding model."
-        ),
-    )
     max_per_article: int = Field(
-        2, ge=1, le=50,
+        3, ge=1, le=50,
         description=(
             "At most this many passages from one article, so other articles get a say; more are taken "
             "only when too few other passages were found."

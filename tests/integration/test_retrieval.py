@@ -50,10 +50,11 @@ def test_rare_name_and_number_find_their_article_first(chain: QAChain) -> None:
         assert all(-1 <= d.metadata["score"] <= 1 for d in docs)
 
 
-def test_at_most_two_passages_per_article_unless_nothing_else(chain: QAChain) -> None:
+def test_at_most_max_per_article_passages_per_article_unless_nothing_else(chain: QAChain) -> None:
+    cap = chain.settings.retrieval.max_per_article
     docs = chain.retriever(k=8).invoke("How many peshmerga did Turkey train?")
     per_article = [d.metadata["doc_id"] for d in docs]
-    assert len(docs) == 8 and max(per_article.count(a) for a in per_article) <= 2
+    assert len(docs) == 8 and max(per_article.count(a) for a in per_article) <= cap
     only = chain.retriever(k=3, filters=SearchFilters(outlets=["Reuters"])).invoke("Bashiqa")
     assert [d.metadata["doc_id"] for d in only].count("old_reuters.txt") == 1 and len(only) == 2
 

@@ -1,4 +1,4 @@
-"""Retrieval building blocks by definition: BM25 tokens, rank fusion, the per-article cap, the new metrics."""
+"""Retrieval building blocks by definition: BM25 tokens, score fusion, the per-article cap, the new metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from qa.evaluate import Row, answer_in_passages, metrics, ndcg
 from qa.lexical import tokenize
-from qa.retrieve import diversify, fuse
+from qa.retrieve import combine, diversify
 
 
 def test_tokens_keep_numbers_whole_and_match_plurals() -> None:
@@ -20,12 +20,25 @@ def test_tokens_keep_numbers_whole_and_match_plurals() -> None:
     assert tokenize("3.5 billion stories") == ["3.5", "billion", "story"]
 
 
-def test_reciprocal_rank_fusion() -> None:
-    fused = dict(fuse([(["a", "b", "c"], 1.0), (["c", "d"], 2.0)], rrf_k=10))
-    assert fused["a"] == pytest.approx(1 / 11)
-    assert fused["c"] == pytest.approx(1 / 13 + 2 / 11)
-    assert fused["d"] == pytest.approx(2 / 12)
-    assert [pid for pid, _ in fuse([(["a", "b", "c"], 1.0), (["c", "d"], 2.0)], rrf_k=10)][0] == "c"
+def test_score_fusion_keeps_a_clear_dense_lead_that_rank_fusion_would_lose() -> None:
+    # "a" is far ahead on meaning; the others only repeat the question's words more often, so
+    # BM25 ranks "a" last. Reciprocal rank fusion (k = 60) would put "b" first:
+    # b = 1/62 + 1/61 = 0.0325 > a = 1/61 + 1/65 = 0.0318. The scores keep "a"'s lead.
+    cosine = {"a": 0.80, "b": 0.55, "c": 0.54, "d": 0.53, "e": 0.52}
+    bm25 = {"a": 2.0, "b": 10.0, "c": 9.0, "d": 8.0, "e": 7.0}
+    assert combine(cosine, bm25, lexical_weight=0.2) == ["a", "b", "c", "d", "e"]
+    assert combine(cosine, bm25, lexical_weight=0.5)[0] == "b"  # with BM25 weighted as much as meaning, it is not
+
+
+def test_score_fusion_weights_and_scale() -> None:
+    cosine = {"a": 0.60, "b": 0.58, "c": 0.30}
+    bm25 = {"a": 0.0, "b": 4.0, "c": 8.0}
+    assert combine(cosine, bm25, lexical_weight=0.0) == ["a", "b", "c"]  # embedding order alone
+    assert combine(cosine, bm25, lexical_weight=0.2) == ["b", "a", "c"]  # shared words break a near tie
+    assert combine(cosine, bm25, lexical_weight=1.0) == ["c", "b", "a"]  # BM25 order alone
+    # BM25 scores have no fixed scale: only their ratio to the question's best one counts.
+    assert combine(cosine, {p: 7 * v for p, v in bm25.items()}, lexical_weight=0.2) == ["b", "a", "c"]
+    assert combine(cosine, dict.fromkeys(cosine, 0.0), lexical_weight=0.2) == ["a", "b", "c"]  # no word shared
 
 
 def test_per_article_cap_and_fill() -> None:
