@@ -62,7 +62,7 @@ class Row:
     cited_gold: int
     retrieved_docs: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    answer_in_passages: bool | None = None  # None for unanswerable questions and ones without accepted answers
+    answer_in_passages: bool | None = None  # None for unanswerable questions and ones without a textual answer
     ndcg: float | None = None  # None for unanswerable questions
     f1: float | None = None  # token F1 of the short answer (answerable questions; 0 when refused)
     statements: int = 0  # answer sentences (not refused)
@@ -97,9 +97,19 @@ def is_correct(short_answer: str, accepted: list[str]) -> bool:
     return any(f" {a} " in padded for a in (normalise_answer(x) for x in accepted) if a)
 
 
-def answer_in_passages(texts: list[str], accepted: list[str]) -> bool:
-    """An accepted answer, SQuAD-normalised, appears as whole words in one of the retrieved passages."""
-    answers = [a for a in (normalise_answer(x) for x in accepted) if a]
+# Answers that judge the passages instead of quoting them ("Does the Verge article say X?" "No"):
+# the words "yes" and "no" turn up in passages that say nothing about the question.
+JUDGEMENT_ANSWERS = frozenset({"yes", "no"})
+
+
+def answer_in_passages(texts: list[str], accepted: list[str]) -> bool | None:
+    """An accepted answer, SQuAD-normalised, appears as whole words in one of the retrieved passages.
+
+    None when no accepted answer can be looked for in text: none given, or only yes/no.
+    """
+    answers = [a for a in (normalise_answer(x) for x in accepted) if a and a not in JUDGEMENT_ANSWERS]
+    if not answers:
+        return None
     return any(f" {a} " in f" {normalise_answer(t)} " for t in texts for a in answers)
 
 
@@ -282,8 +292,7 @@ def retrieval_row(question: Question, doc_ids: list[str], texts: list[str], seco
         short_answer="", correct=None,
         gold_rank=next((rank for rank, doc in enumerate(doc_ids, start=1) if doc in gold), None),
         citations=0, cited_gold=0, retrieved_docs=doc_ids, seconds=seconds,
-        answer_in_passages=answer_in_passages(texts, question.answers)
-        if question.answerable and question.answers else None,
+        answer_in_passages=answer_in_passages(texts, question.answers) if question.answerable else None,
         ndcg=ndcg(doc_ids, question.gold_docs) if question.answerable else None,
     )
 

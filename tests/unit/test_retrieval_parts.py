@@ -53,6 +53,10 @@ def test_answer_in_passages_is_squad_normalised_whole_words() -> None:
     assert answer_in_passages(["...in The Hague, on Monday"], ["the hague"])
     assert not answer_in_passages(["16000 fighters"], ["1600"])
     assert not answer_in_passages(["nothing here"], ["1600", ""])
+    # Yes/no answers are judgements, not text: "no" in a passage says nothing about the question.
+    assert answer_in_passages(["No one was hurt."], ["No"]) is None
+    assert answer_in_passages(["No one was hurt."], ["yes", "no"]) is None
+    assert answer_in_passages(["Sam Bankman-Fried said no."], ["No", "Sam Bankman-Fried"]) is True
 
 
 def test_ndcg_counts_each_gold_article_once() -> None:
