@@ -7,11 +7,12 @@ span is ``(start, end, kind)`` relative to the sentence.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import Enum
 
-from qa.text import STOPWORDS, WORD, content_terms
+from qa.text import STOPWORDS, WORD, content_terms, stem
 
 
 class Kind(str, Enum):
@@ -158,14 +159,75 @@ _KIND_CUES: list[tuple[re.Pattern[str], Kind]] = [
 ]
 
 
+_WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
+_WHICH_NOUN = re.compile(r"\bwhich\s+(?!(?:is|was|are|were|of|did|does|do|has|have|had)\b)[a-z]", re.IGNORECASE)
+
+
 def expected_kind(question: str) -> Kind:
     """The kind of span a question asks for, from its wh-phrase; SENTENCE when it asks for none."""
-    matches = [(m.start(), kind) for pattern, kind in _KIND_CUES if (m := pattern.search(question))]
-    return min(matches)[1] if matches else Kind.SENTENCE
+    first = _WH.search(question)
+    matches = [
+        (m.start(), kind) for pattern, kind in _KIND_CUES if (m := pattern.search(question))
+        # A later wh-word opens a clause, not the question: "What did he call Daesh when ..." asks no date.
+        if not (first and m.start() > first.start() and _WH.match(question, m.start()))
+    ]
+    if matches:
+        return min(matches)[1]
+    # "Which camp ...", "which movie ...": an instance of a named class, most often a name.
+    return Kind.NAME if _WHICH_NOUN.search(question) else Kind.SENTENCE
 
 
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
+# "which Iraqi president did ...", "what is the name of the camp ...": the noun the answer is an instance of.
+_PHRASE = r"\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)"
+_HEAD = re.compile(rf"\b(?:which|what)(?:\s+(?:is|was|are|were)\s+(?:the|a|an))?{_PHRASE}", re.IGNORECASE)
+_NAME_OF = re.compile(rf"\bname of(?: the| a)?{_PHRASE}", re.IGNORECASE)
+# For a date question, the part of a date it names ("in which month"): a span without it does not answer.
+_UNITS = {"year": re.compile(r"\b\d{4}\b"), "month": re.compile(rf"\b{_MONTHS}")}
+_UNIT_CUE = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
+# Verbs that end a wh-phrase ("which country won ..."): not its head noun.
+_PHRASE_END = frozenset("did does do is was were are has have had will would can could won became become".split())
+_NEAR_HEAD = 3  # words between a span and the question's head noun that still make it "the X" the question asks for
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a question asks for: the span kind, its head noun, a date unit, the words it already uses."""
+
+    kind: Kind
+    terms: frozenset[str]  # the question's content terms: a span that repeats them is not the answer
+    head: str | None = None  # stemmed head noun of the wh-phrase ("president", "camp", "channel")
+    unit: str | None = None  # "year" or "month" for "in which month/year ..."
+    counted: frozenset[str] = frozenset()  # what a "how many X" counts
+
+
+def question_focus(question: str) -> Focus:
+    """Parse the wh-phrase of ``question`` into the answer it expects."""
+    kind = expected_kind(question)
+    unit = m.group(1).lower() if kind is Kind.DATE and (m := _UNIT_CUE.search(question)) else None
+    return Focus(
+        kind=kind, terms=frozenset(content_terms(question)), head=_head_noun(question), unit=unit,
+        counted=frozenset(counted_terms(question)) if kind is Kind.NUMBER else frozenset(),
+    )
+
+
+def _head_noun(question: str) -> str | None:
+    """The last word of the wh-phrase before its verb: "which Iraqi president did" → "president"."""
+    m = _NAME_OF.search(question) or _HEAD.search(question)
+    if not m:
+        return None
+    head = None
+    for word in m.group(1).split():
+        lowered = word.lower().strip("'’")
+        if lowered in _PHRASE_END or lowered.endswith("ed") or (
+            head is not None and (lowered in STOPWORDS or word[0].isupper())  # "the camp Turkey set up"
+        ):
+            break
+        if lowered not in STOPWORDS:
+            head = lowered
+    terms = content_terms(head) if head else []
+    return terms[0] if terms else None
 
 
 def counted_terms(question: str) -> set[str]:
@@ -174,12 +236,23 @@ def counted_terms(question: str) -> set[str]:
     return set(content_terms(m.group(1))) if m else set()
 
 
-def _anchors(sentence: str, question_terms: set[str]) -> list[int]:
+def _anchors(sentence: str, question_terms: frozenset[str]) -> list[int]:
     """Offsets of the sentence's words that the question also uses."""
     return [m.start() for m in WORD.finditer(sentence) if set(content_terms(m.group())) & question_terms]
 
 
-def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -> TypedSpan | None:
+def _related(word: str, terms: frozenset[str]) -> bool:
+    """``word`` is, or shares its stem with, a question term ("Turkey" for "Turkish", "Iraq" for "Iraqi")."""
+    term = stem(word.lower())
+    if term in terms:
+        return True
+    return len(term) >= 4 and any(
+        len(t) >= 4 and (common := len(os.path.commonprefix([term, t]))) >= 4 and common >= min(len(term), len(t)) - 2
+        for t in terms
+    )
+
+
+def _without_question_words(sentence: str, span: TypedSpan, q_terms: frozenset[str]) -> TypedSpan | None:
     """``span`` without a leading acronym the question names; None if it repeats the question's words."""
     words = list(WORD.finditer(span.text))
     # A leading acronym or title the question names ("UN Security Council") may go; a name part may not.
@@ -189,7 +262,10 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -
         words.pop(0)
     while words and words[-1].group().lower() in {"of", "the", "and"}:
         words.pop()
-    if not words or any(set(content_terms(w.group())) & q_terms for w in words):
+    named = span.kind in (Kind.NAME, Kind.PLACE)
+    if not words or any(
+        set(content_terms(w.group())) & q_terms or (named and _related(w.group(), q_terms)) for w in words
+    ):
         return None
     start, end = span.start + words[0].start(), span.start + words[-1].end()
     if span.kind is Kind.NUMBER and (start, end) != (span.start, span.end):
@@ -197,28 +273,40 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -
     return TypedSpan(start, end, span.kind, sentence[start:end])
 
 
-def _counts_other(after: str, counted: set[str], q_terms: set[str]) -> bool:
+def _counts_other(after: str, counted: frozenset[str], q_terms: frozenset[str]) -> bool:
     following = [content_terms(w.group()) for w in list(WORD.finditer(after[:40]))[:3]]
     nouns = [t[0] for t in following if t]
     return bool(nouns) and not (set(nouns) & (counted | q_terms)) and after[:1] == " " and after[1:2].isalpha()
 
 
-def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
-    """The span of ``kind`` in ``sentence`` that best answers ``question``, or None.
+def _next_to_head(sentence: str, span: TypedSpan, head: str) -> bool:
+    """The question's head noun is within a few words of the span: "President Fuad Masum", "the Bashiqa camp"."""
+    before = [m.group() for m in WORD.finditer(sentence[: span.start])][-_NEAR_HEAD:]
+    after = [m.group() for m in WORD.finditer(sentence[span.end :])][:_NEAR_HEAD]
+    return any(stem(w.lower()) == head for w in before + after)
 
-    Spans that repeat the question's own words are never the answer. Among the
-    rest, the one nearest the question's words wins, with small preferences a
-    reader would apply: a name after "by" answers "who did it"; a name right
-    after "in/to/at" is a place, not a person; a number right before a word of
-    the question ("1,600 peshmerga") is what a "how many" asks for.
+
+def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
+    """The span of the focus's kind in ``sentence`` that best answers the question, and its cost; or None.
+
+    Spans that repeat the question's own words (or their stems: "Turkey" for "Turkish")
+    are never the answer, nor a date without the unit asked for ("2010" for "which month").
+    Among the rest, the one nearest the question's words wins, with small preferences a
+    reader would apply: a span next to the question's head noun is "the X" it asks for
+    ("President Fuad Masum" for "which Iraqi president"); a name after "by" answers "who
+    did it"; a name right after "in/to/at" is a place, not a person; a number right before a
+    word of the question ("1,600 peshmerga") is what a "how many" asks for. The cost (lower
+    is better, in units of 40 characters of distance) lets the answerer compare spans of
+    different sentences.
     """
-    q_terms = set(content_terms(question))
+    kind, q_terms = focus.kind, focus.terms
     spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
-    counted = counted_terms(question) if kind is Kind.NUMBER else set()
-    if counted:
+    if focus.unit:
+        spans = [t for t in spans if _UNITS[focus.unit].search(t.text)]
+    if focus.counted:
         # "1,600 peshmerga" does not answer "how many police officers": a number that counts
         # something else (a word right after it that the question does not use) is not the answer.
-        spans = [t for t in spans if not _counts_other(sentence[t.end :], counted, q_terms)]
+        spans = [t for t in spans if not _counts_other(sentence[t.end :], focus.counted, q_terms)]
     if not spans:
         return None
     anchors = _anchors(sentence, q_terms)
@@ -229,6 +317,8 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
         before = sentence[: span.start]
         after = sentence[span.end :]
         value = distance / 40
+        if focus.head and _next_to_head(sentence, span, focus.head):
+            value -= 1.0
         if kind is Kind.NAME:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
             value -= 0.5 if _BY_CUE.search(before) else 0.0
@@ -238,4 +328,6 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
                 value -= 1.0
         return value
 
-    return min(spans, key=cost)
+    costs = [(cost(s), s) for s in spans]
+    best_cost, best = min(costs, key=lambda pair: pair[0])
+    return best, best_cost
