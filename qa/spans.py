@@ -177,6 +177,7 @@ def expected_kind(question: str) -> Kind:
     return Kind.NAME if _WHICH_NOUN.search(question) else Kind.SENTENCE
 
 
+_POSSESSIVE = re.compile(r"['’]s\b")
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
 # "which Iraqi president did ...", "what is the name of the camp ...": the noun the answer is an instance of.
@@ -321,6 +322,7 @@ def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
             value -= 1.0
         if kind is Kind.NAME:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
+            value += 1.0 if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X": Iraq owns, X answers
             value -= 0.5 if _BY_CUE.search(before) else 0.0
         if kind is Kind.NUMBER:
             next_word = WORD.search(after)

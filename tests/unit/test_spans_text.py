@@ -88,3 +88,9 @@ def test_a_later_wh_word_opens_a_clause_and_does_not_set_the_kind() -> None:
     assert expected_kind("What did Cavusoglu call Daesh when urging Russia to fight it?") is Kind.SENTENCE
     assert expected_kind("Which group of people was freed when the siege broke?") is Kind.NAME
     assert expected_kind("Super Bowl 2021 location") is Kind.PLACE
+
+
+def test_a_possessor_before_the_head_noun_is_not_the_name_asked_for() -> None:
+    sentence = "Iraq's minister, Ibrahim al-Jaafari, who had flown in from Baghdad that morning, visited Ankara."
+    picked = pick_span(sentence, question_focus("Which minister visited Ankara?"))
+    assert picked is not None and picked[0].text == "Ibrahim al-Jaafari"
