@@ -174,7 +174,7 @@ def expected_kind(question: str) -> Kind:
     if matches:
         return min(matches)[1]
     # "Which camp ...", "which movie ...": an instance of a named class, most often a name.
-    return Kind.NAME if _WHICH_NOUN.search(question) else Kind.SENTENCE
+    return Kind.NAME if first and _WHICH_NOUN.match(question, first.start()) else Kind.SENTENCE
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -182,13 +182,26 @@ _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
 # "which Iraqi president did ...", "what is the name of the camp ...": the noun the answer is an instance of.
 _PHRASE = r"\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)"
-_HEAD = re.compile(rf"\b(?:which|what)(?:\s+(?:is|was|are|were)\s+(?:the|a|an))?{_PHRASE}", re.IGNORECASE)
+_HEAD = re.compile(
+    rf"\b(?:(?:which|what)(?:\s+(?:is|was|are|were)\s+(?:the|a|an))?|who\s+(?:is|was|are|were)\s+(?:the|a|an))"
+    rf"{_PHRASE}",
+    re.IGNORECASE,
+)
 _NAME_OF = re.compile(rf"\bname of(?: the| a)?{_PHRASE}", re.IGNORECASE)
 # For a date question, the part of a date it names ("in which month"): a span without it does not answer.
-_UNITS = {"year": re.compile(r"\b\d{4}\b"), "month": re.compile(rf"\b{_MONTHS}")}
+_UNITS = {"year": re.compile(r"\b\d{4}s?\b"), "month": re.compile(rf"\b{_MONTHS}")}
 _UNIT_CUE = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
 # Verbs that end a wh-phrase ("which country won ..."): not its head noun.
-_PHRASE_END = frozenset("did does do is was were are has have had will would can could won became become".split())
+_PHRASE_END = frozenset("did does do is was were are has have had will would can could won became become of in at for".split())
+# "Who won ...?": the name right before the question's verb is its subject ("Hideki Matsuyama wins").
+_WHO_VERB = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|will|would|has|have|had|did|does|do)\b)([a-z]+)", re.IGNORECASE)
+_IRREGULAR = {"won": "win", "led": "lead", "took": "take", "made": "make", "became": "become", "bought": "buy",
+              "sold": "sell", "wrote": "write", "held": "hold", "met": "meet", "gave": "give", "told": "tell",
+              "left": "leave", "ran": "run", "chose": "choose", "beat": "beat", "found": "find", "sang": "sing"}
+_AUXILIARIES = frozenset("has have had was were is are will would also".split())
+# A "when" asks for the most precise date given: cost lost per part (month, day, year) a date names.
+DATE_DETAIL = 0.25
+_DATE_PARTS = re.compile(rf"\b(?:{_MONTHS}|\d{{1,2}}(?:st|nd|rd|th)?(?=\W|$)|\d{{4}})", re.IGNORECASE)
 _NEAR_HEAD = 3  # words between a span and the question's head noun that still make it "the X" the question asks for
 
 
@@ -201,6 +214,7 @@ class Focus:
     head: str | None = None  # stemmed head noun of the wh-phrase ("president", "camp", "channel")
     unit: str | None = None  # "year" or "month" for "in which month/year ..."
     counted: frozenset[str] = frozenset()  # what a "how many X" counts
+    verb: str | None = None  # the verb of "who <verb> ...", as a base form ("won" → "win")
 
 
 def question_focus(question: str) -> Focus:
@@ -210,7 +224,27 @@ def question_focus(question: str) -> Focus:
     return Focus(
         kind=kind, terms=frozenset(content_terms(question)), head=_head_noun(question), unit=unit,
         counted=frozenset(counted_terms(question)) if kind is Kind.NUMBER else frozenset(),
+        verb=_verb_base(m.group(1)) if (m := _WHO_VERB.match(question)) else None,
     )
+
+
+def _verb_base(word: str) -> str:
+    """A verb's base form, roughly: "won" → "win", "wins" → "win", "acquired" → "acquir"."""
+    word = word.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix in ("ing", "ed", "es", "s", "e", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _before_verb(sentence: str, span: TypedSpan, verb: str) -> bool:
+    """The span is the subject of the question's verb: "Joaquin Phoenix wins", "Kerber has won"."""
+    following = [w.group().lower() for w in WORD.finditer(sentence[span.end :][:40])][:3]
+    while following and following[0] in _AUXILIARIES:
+        following.pop(0)
+    return bool(following) and _verb_base(following[0]) == verb
 
 
 def _head_noun(question: str) -> str | None:
@@ -264,9 +298,9 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: frozenset[s
     while words and words[-1].group().lower() in {"of", "the", "and"}:
         words.pop()
     named = span.kind in (Kind.NAME, Kind.PLACE)
-    if not words or any(
-        set(content_terms(w.group())) & q_terms or (named and _related(w.group(), q_terms)) for w in words
-    ):
+    repeats = [bool(set(content_terms(w.group())) & q_terms or (named and _related(w.group(), q_terms))) for w in words]
+    # A date may name the question's year if it adds to it ("November 18, 2020" for "the 2020 draft").
+    if not words or (all(repeats) if span.kind is Kind.DATE else any(repeats)):
         return None
     start, end = span.start + words[0].start(), span.start + words[-1].end()
     if span.kind is Kind.NUMBER and (start, end) != (span.start, span.end):
@@ -320,6 +354,10 @@ def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
         value = distance / 40
         if focus.head and _next_to_head(sentence, span, focus.head):
             value -= 1.0
+        if focus.verb and _before_verb(sentence, span, focus.verb):
+            value -= 1.0
+        if kind is Kind.DATE:
+            value -= DATE_DETAIL * len(_DATE_PARTS.findall(span.text))  # "July 21, 2017" over "2017"
         if kind is Kind.NAME:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
             value += 1.0 if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X": Iraq owns, X answers

@@ -94,3 +94,25 @@ def test_a_possessor_before_the_head_noun_is_not_the_name_asked_for() -> None:
     sentence = "Iraq's minister, Ibrahim al-Jaafari, who had flown in from Baghdad that morning, visited Ankara."
     picked = pick_span(sentence, question_focus("Which minister visited Ankara?"))
     assert picked is not None and picked[0].text == "Ibrahim al-Jaafari"
+
+
+def test_who_verb_prefers_the_subject_of_that_verb() -> None:
+    focus = question_focus("Who won the 2021 Masters?")
+    assert focus.verb == "win" and question_focus("Who bought Instagram?").verb == "buy"
+    sentence = "Hideki Matsuyama wins the Green Jacket as the 2021 Masters runner-up Will Zalatoris looks on."
+    picked = pick_span(sentence, focus)
+    assert picked is not None and picked[0].text == "Hideki Matsuyama"  # not the runner-up nearer "Masters"
+
+
+def test_who_is_the_role_of_reads_the_role_as_head_noun() -> None:
+    assert question_focus("Who is the CEO of Tesla in 2021?").head == "ceo"
+    sentence = "In 2021 the carmaker's CEO Elon Musk told Reuters in Austin that Tesla production was on hold."
+    picked = pick_span(sentence, question_focus("Who is the CEO of Tesla in 2021?"))
+    assert picked is not None and picked[0].text == "Elon Musk"
+
+
+def test_a_when_question_takes_the_most_precise_date_even_with_the_question_s_year() -> None:
+    sentence = "The 2020 draft, first planned for 2020 in June, took place on Wednesday, November 18, 2020."
+    picked = pick_span(sentence, question_focus("What is the date of the 2020 NBA Draft?"))
+    assert picked is not None and picked[0].text == "November 18, 2020"
+    assert pick_span("The draft was in 2020.", question_focus("When was the 2020 draft?")) is None
