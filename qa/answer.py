@@ -37,8 +37,8 @@ SEMANTIC_WEIGHT = 0.7
 YEAR_PENALTY = 0.5
 # The short answer's span may come from a sentence this much less supported than the best one, when
 # its span fits the question better; support given up per unit of span cost (40 characters of distance).
-SPAN_WINDOW = 0.05
-SPAN_COST_WEIGHT = 0.04
+SPAN_WINDOW = 0.12
+SPAN_COST_WEIGHT = 0.08
 # Sentence embeddings kept between questions (about 1.5 KB each).
 SENTENCE_CACHE = 20_000
 

@@ -59,7 +59,7 @@ _NUMBER = re.compile(
 # A possessive ('s) ends a run: "Iraq's Haider al-Abadi" is two names.
 _CAP = r"(?:(?:al|el|bin|ibn|de|van|von)-)?[A-Z][\w.-]*(?:['’](?!s\b)\w+)*"
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|bin|ibn|de|da|van|von|of|the|and)\s+)?{_CAP})*(?:['’]s\b)?")
-_PLACE_CUES = re.compile(r"\b(?:in|at|from|to|near|outside|inside|into|across|towards?)\s+$", re.IGNORECASE)
+_PLACE_CUES = re.compile(r"\b(?:in|at|from|to|near|outside|inside|into|across|towards?|out of)\s+$", re.IGNORECASE)
 
 # Leading words of a capitalised run that are titles or roles, not names.
 TITLE_WORDS = frozenset(
@@ -259,7 +259,8 @@ def _head_noun(question: str) -> str | None:
             head is not None and (lowered in STOPWORDS or word[0].isupper())  # "the camp Turkey set up"
         ):
             break
-        if lowered not in STOPWORDS:
+        # "which Iraqi president": a name is no head; an acronym may be ("who is the CEO of ...").
+        if lowered not in STOPWORDS and (not word[0].isupper() or word.isupper()):
             head = lowered
     terms = content_terms(head) if head else []
     return terms[0] if terms else None

@@ -54,7 +54,8 @@ def test_content_terms_stem_and_drop_stop_words() -> None:
         ("Which Iraqi president did Davutoglu meet during his trip to Baghdad?", Kind.NAME, "president", None),
         ("What is the name of the camp Turkey set up in northern Iraq?", Kind.NAME, "camp", None),
         ("On which TV channel did Cavusoglu propose joint operations?", Kind.NAME, "channel", None),
-        ("Which camp did Turkey set up?", Kind.NAME, "camp", None),  # any "which <noun>" asks for a name
+        ("Which camp did Turkey set up?", Kind.NAME, "camp", None),
+        ("Which Asaib Ahl al-Haq commander warned Turkey?", Kind.NAME, "commander", None),  # any "which <noun>" asks for a name
         ("In which month did Abadi become prime minister?", Kind.DATE, "month", "month"),
         ("In what year did the crisis begin?", Kind.DATE, "year", "year"),
         ("Why does Iraq reject Turkish ground forces?", Kind.SENTENCE, None, None),
@@ -116,3 +117,9 @@ def test_a_when_question_takes_the_most_precise_date_even_with_the_question_s_ye
     picked = pick_span(sentence, question_focus("What is the date of the 2020 NBA Draft?"))
     assert picked is not None and picked[0].text == "November 18, 2020"
     assert pick_span("The draft was in 2020.", question_focus("When was the 2020 draft?")) is None
+
+
+def test_a_place_after_out_of_answers_where() -> None:
+    sentence = "Turkey supports the peshmerga as they prepare to push ISIS out of Mosul."
+    picked = pick_span(sentence, question_focus("Which city were the peshmerga preparing to drive ISIS out of?"))
+    assert picked is not None and picked[0].text == "Mosul"
