@@ -117,10 +117,14 @@ def names(sentence: str, kind: Kind = Kind.NAME) -> list[TypedSpan]:
     for m in _NAME.finditer(sentence):
         tokens = list(re.finditer(r"\S+", m.group()))
         # Drop leading tokens that are stop words (sentence-initial 'The'), titles or demonyms.
+        # A demonym goes when a title or another demonym follows ("Turkish Foreign Minister X") or it
+        # stands alone; it stays in a name ("Scottish Parliament").
         while tokens and (
             tokens[0].group().lower().strip("'’") in STOPWORDS
             or tokens[0].group().lower() in TITLE_WORDS
-            or _DEMONYM.match(tokens[0].group())
+            or (_DEMONYM.match(tokens[0].group()) and (
+                len(tokens) == 1 or tokens[1].group().lower() in TITLE_WORDS or _DEMONYM.match(tokens[1].group())
+            ))
         ):
             tokens.pop(0)
         while tokens and tokens[-1].group().lower() in {"of", "the", "and", "al", "bin", "de"}:

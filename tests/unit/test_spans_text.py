@@ -123,3 +123,8 @@ def test_a_place_after_out_of_answers_where() -> None:
     sentence = "Turkey supports the peshmerga as they prepare to push ISIS out of Mosul."
     picked = pick_span(sentence, question_focus("Which city were the peshmerga preparing to drive ISIS out of?"))
     assert picked is not None and picked[0].text == "Mosul"
+
+
+def test_a_demonym_goes_before_a_title_but_stays_in_a_name() -> None:
+    sentence = "Turkish Foreign Minister Mevlut Cavusoglu addressed the Scottish Parliament."
+    assert [s.text for s in names(sentence)] == ["Mevlut Cavusoglu", "Scottish Parliament"]
