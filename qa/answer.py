@@ -167,6 +167,8 @@ class ExtractiveAnswerer:
             c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
                 picked = pick_span(c.text, focus)
+                if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
+                    picked = None  # "on Tuesday" in an undated article names no day
                 c.span, c.span_cost = picked if picked else (None, 0.0)
                 if c.span is None:
                     c.support -= 0.1
