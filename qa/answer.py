@@ -248,9 +248,9 @@ def lead_with_best_span(ranked: list[Candidate]) -> list[Candidate]:
     """``ranked`` with the sentence whose span best answers the question first.
 
     The best-supported sentence often holds a name or number the question is not about
-    ("Abadi" beside "which Iraqi president"), while a nearly as well supported one has the
-    span next to the question's head noun ("President Fuad Masum"): within ``SPAN_WINDOW``
-    of the best support, span fit decides.
+    ("Islamic State" for "the name of the camp Turkey set up"), while a nearly as well
+    supported one has the span next to the question's head noun ("the Bashiqa camp"):
+    within ``SPAN_WINDOW`` of the best support, span fit decides.
     """
     floor = ranked[0].support - SPAN_WINDOW
     typed = [c for c in ranked if c.span is not None and c.support >= floor]

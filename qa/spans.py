@@ -116,9 +116,9 @@ def names(sentence: str, kind: Kind = Kind.NAME) -> list[TypedSpan]:
     taken = dates(sentence)
     for m in _NAME.finditer(sentence):
         tokens = list(re.finditer(r"\S+", m.group()))
-        # Drop leading tokens that are stop words (sentence-initial 'The'), titles or demonyms.
-        # A demonym goes when a title or another demonym follows ("Turkish Foreign Minister X") or it
-        # stands alone; it stays in a name ("Scottish Parliament").
+        # Drop leading stop words (sentence-initial 'The') and titles; a demonym goes when a title or
+        # another demonym follows ("Turkish Foreign Minister X") or it stands alone, and stays in a
+        # name ("Scottish Parliament").
         while tokens and (
             tokens[0].group().lower().strip("'’") in STOPWORDS
             or tokens[0].group().lower() in TITLE_WORDS
@@ -333,11 +333,12 @@ def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
     are never the answer, nor a date without the unit asked for ("2010" for "which month").
     Among the rest, the one nearest the question's words wins, with small preferences a
     reader would apply: a span next to the question's head noun is "the X" it asks for
-    ("President Fuad Masum" for "which Iraqi president"); a name after "by" answers "who
-    did it"; a name right after "in/to/at" is a place, not a person; a number right before a
-    word of the question ("1,600 peshmerga") is what a "how many" asks for. The cost (lower
-    is better, in units of 40 characters of distance) lets the answerer compare spans of
-    different sentences.
+    ("President Fuad Masum" for "which Iraqi president"); the subject of the question's verb
+    answers "who <verb>" ("Matsuyama wins" for "who won"); a name after "by" answers "who
+    did it"; a possessor ("Iraq's ...") or a name right after "in/to/at" is not the person
+    asked for; a number right before a word of the question ("1,600 peshmerga") is what a
+    "how many" asks for; a "when" takes the most precise date. The cost (lower is better, in
+    units of 40 characters of distance) lets the answerer compare spans of different sentences.
     """
     kind, q_terms = focus.kind, focus.terms
     spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
