@@ -26,8 +26,8 @@ FEATURES = ("support", "margin", "coverage", "unseen", "span_found", "span_missi
 # Fitted by `python eval/fit_refusal.py --fit eval/questions.yaml ../shared/bench/squad_v2_dev/questions.yaml
 # ../shared/bench/rgb_en_fact/questions.yaml --check ../shared/bench/multihop_rag/questions.yaml` on the
 # questions above the support floor (answer.min_support); the cut is answer.min_confidence (README, "Refusal").
-WEIGHTS = (1.812, -0.683, -0.113, -0.438, 0.936, 0.587, 0.983)
-BIAS = -1.540
+WEIGHTS = (1.849, -0.711, -0.120, -0.445, 0.938, 0.589, 1.013)
+BIAS = -1.569
 
 
 @dataclass(frozen=True)

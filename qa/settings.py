@@ -141,7 +141,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     min_confidence: float = Field(
-        0.361,
+        0.358,
         ge=0.0,
         le=1.0,
         description=(
