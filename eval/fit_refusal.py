@@ -8,9 +8,10 @@ is ingested into its own collection if needed); the label is the question's ``an
 The answerer refuses below ``answer.min_support`` whatever the model says, so the logistic
 regression (L2-regularised, Newton's method) is fitted on the --fit sets' questions above that
 floor; the threshold is the highest probability at which the fitted sets' false-refusal rate
-(floor and model together) exceeds the floor's own by at most --extra-false-refusals. It prints refusal accuracy and false-refusal rate on every set,
-marking which were held out, and the constants to paste into qa/refusal.py and
-``answer.min_confidence``. Numbers on the fitted sets are in-sample; only the others judge it.
+(floor and model together) exceeds the floor's own by at most --extra-false-refusals. It prints
+refusal accuracy and false-refusal rate on every set, marking which were held out, and the
+constants to paste into qa/refusal.py and ``answer.min_confidence``. Numbers on the fitted sets
+are in-sample; only the others judge it.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def threshold(probabilities: np.ndarray, floored: np.ndarray, y: np.ndarray, extra: float) -> float:
-    """The highest cut whose false-refusal rate, with the floor's refusals, exceeds the floor's alone by ``extra`` at most."""
+    """The highest cut at which floor and model together refuse at most ``extra`` more answerable questions."""
     answerable = y == 1
     limit = floored[answerable].mean() + extra
     cuts = [c for c in np.unique(probabilities) if (floored | (probabilities < c))[answerable].mean() <= limit]

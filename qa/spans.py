@@ -196,9 +196,13 @@ _NAME_OF = re.compile(rf"\bname of(?: the| a)?{_PHRASE}", re.IGNORECASE)
 _UNITS = {"year": re.compile(r"\b\d{4}s?\b"), "month": re.compile(rf"\b{_MONTHS}")}
 _UNIT_CUE = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
 # Verbs that end a wh-phrase ("which country won ..."): not its head noun.
-_PHRASE_END = frozenset("did does do is was were are has have had will would can could won became become of in at for".split())
+_PHRASE_END = frozenset(
+    "did does do is was were are has have had will would can could won became become of in at for".split()
+)
 # "Who won ...?": the name right before the question's verb is its subject ("Hideki Matsuyama wins").
-_WHO_VERB = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|will|would|has|have|had|did|does|do)\b)([a-z]+)", re.IGNORECASE)
+_WHO_VERB = re.compile(
+    r"^\s*who\s+(?!(?:is|was|are|were|will|would|has|have|had|did|does|do)\b)([a-z]+)", re.IGNORECASE
+)
 _IRREGULAR = {"won": "win", "led": "lead", "took": "take", "made": "make", "became": "become", "bought": "buy",
               "sold": "sell", "wrote": "write", "held": "hold", "met": "meet", "gave": "give", "told": "tell",
               "left": "leave", "ran": "run", "chose": "choose", "beat": "beat", "found": "find", "sang": "sing"}
@@ -206,6 +210,7 @@ _AUXILIARIES = frozenset("has have had was were is are will would also".split())
 # A "when" asks for the most precise date given: cost lost per part (month, day, year) a date names.
 DATE_DETAIL = 0.25
 _DATE_PARTS = re.compile(rf"\b(?:{_MONTHS}|\d{{1,2}}(?:st|nd|rd|th)?(?=\W|$)|\d{{4}})", re.IGNORECASE)
+POSSESSIVE_COST = 0.5  # half a head noun: "Maliki's visit" may still answer, "Iraq's Prime Minister" rarely
 _NEAR_HEAD = 3  # words between a span and the question's head noun that still make it "the X" the question asks for
 
 
@@ -366,7 +371,7 @@ def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
             value -= DATE_DETAIL * len(_DATE_PARTS.findall(span.text))  # "July 21, 2017" over "2017"
         if kind is Kind.NAME:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
-            value += 1.0 if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X": Iraq owns, X answers
+            value += POSSESSIVE_COST if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X"
             value -= 0.5 if _BY_CUE.search(before) else 0.0
         if kind is Kind.NUMBER:
             next_word = WORD.search(after)
