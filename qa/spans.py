@@ -195,17 +195,17 @@ _NAME_OF = re.compile(rf"\bname of(?: the| a)?{_PHRASE}", re.IGNORECASE)
 # For a date question, the part of a date it names ("in which month"): a span without it does not answer.
 _UNITS = {"year": re.compile(r"\b\d{4}s?\b"), "month": re.compile(rf"\b{_MONTHS}")}
 _UNIT_CUE = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
+_IRREGULAR = {"won": "win", "led": "lead", "took": "take", "made": "make", "became": "become", "bought": "buy",
+              "sold": "sell", "wrote": "write", "held": "hold", "met": "meet", "gave": "give", "told": "tell",
+              "left": "leave", "ran": "run", "chose": "choose", "beat": "beat", "found": "find", "sang": "sing"}
 # Verbs that end a wh-phrase ("which country won ..."): not its head noun.
 _PHRASE_END = frozenset(
-    "did does do is was were are has have had will would can could won became become of in at for".split()
-)
+    "did does do is was were are has have had will would can could became become of in at for went came got said".split()
+) | _IRREGULAR.keys()
 # "Who won ...?": the name right before the question's verb is its subject ("Hideki Matsuyama wins").
 _WHO_VERB = re.compile(
     r"^\s*who\s+(?!(?:is|was|are|were|will|would|has|have|had|did|does|do)\b)([a-z]+)", re.IGNORECASE
 )
-_IRREGULAR = {"won": "win", "led": "lead", "took": "take", "made": "make", "became": "become", "bought": "buy",
-              "sold": "sell", "wrote": "write", "held": "hold", "met": "meet", "gave": "give", "told": "tell",
-              "left": "leave", "ran": "run", "chose": "choose", "beat": "beat", "found": "find", "sang": "sing"}
 _AUXILIARIES = frozenset("has have had was were is are will would also".split())
 # A "when" asks for the most precise date given: cost lost per part (month, day, year) a date names.
 DATE_DETAIL = 0.25

@@ -129,3 +129,8 @@ def test_a_place_after_out_of_answers_where() -> None:
 def test_a_demonym_goes_before_a_title_but_stays_in_a_name() -> None:
     sentence = "Turkish Foreign Minister Mevlut Cavusoglu addressed the Scottish Parliament."
     assert [s.text for s in names(sentence)] == ["Mevlut Cavusoglu", "Scottish Parliament"]
+
+
+def test_an_irregular_past_tense_ends_the_wh_phrase_and_is_no_head_noun() -> None:
+    assert question_focus("Which Turkish foreign minister met Jaafari in Ankara?").head == "minister"
+    assert question_focus("Which Turkish prime minister went to Baghdad?").head == "minister"
