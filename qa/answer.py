@@ -25,8 +25,9 @@ from langchain_core.documents import Document
 from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder, embed_query
+from qa.refusal import Evidence, answerable_probability, features
 from qa.settings import AnswerSettings
-from qa.spans import Kind, TypedSpan, expected_kind, is_relative, pick_span
+from qa.spans import Kind, TypedSpan, is_relative, pick_span, question_focus
 from qa.text import content_terms, normalise_answer
 
 # Support = this share of embedding similarity + the rest of question-word overlap. Chosen together
@@ -34,6 +35,10 @@ from qa.text import content_terms, normalise_answer
 SEMANTIC_WEIGHT = 0.7
 # Support lost by a sentence whose passage names other years than the question's (key_penalty).
 YEAR_PENALTY = 0.5
+# The short answer's span may come from a sentence this much less supported than the best one, when
+# its span fits the question better; support given up per unit of span cost (40 characters of distance).
+SPAN_WINDOW = 0.12
+SPAN_COST_WEIGHT = 0.08
 # Sentence embeddings kept between questions (about 1.5 KB each).
 SENTENCE_CACHE = 20_000
 
@@ -66,6 +71,7 @@ class Candidate:
     key_penalty: float = 0.0  # for a passage about other years than the question's
     close: bool = True  # as well supported as the best sentence (else quoted for what it adds)
     span: TypedSpan | None = None
+    span_cost: float = 0.0  # how well the span fits the question (spans.pick_span; lower is better)
     support: float = 0.0
 
 
@@ -150,7 +156,8 @@ class ExtractiveAnswerer:
         q_terms = content_terms(question)
         candidates = shortlist(candidates, q_terms, idf, self.settings.max_candidates)
         similarities = self._sentence_vectors(candidates) @ embed_query(self.embedder, question)
-        kind = expected_kind(question)
+        focus = question_focus(question)
+        kind = focus.kind
         keys = key_terms(question)
         penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}
         for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
@@ -159,7 +166,10 @@ class ExtractiveAnswerer:
             c.key_penalty = penalties[id(c.passage)]
             c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
-                c.span = pick_span(c.text, kind, question)
+                picked = pick_span(c.text, focus)
+                if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
+                    picked = None  # "on Tuesday" in an undated article names no day
+                c.span, c.span_cost = picked if picked else (None, 0.0)
                 if c.span is None:
                     c.support -= 0.1
                 elif not (kind is Kind.DATE and is_relative(c.span.text)):
@@ -170,7 +180,9 @@ class ExtractiveAnswerer:
         ranked = self.score(question, passages)
         if not ranked or ranked[0].support < self.settings.min_support:
             return refusal(question, passages)
-        chosen = self.choose(question, ranked)
+        if answerable_probability(features(self.evidence(question, passages, ranked))) < self.settings.min_confidence:
+            return refusal(question, passages)
+        chosen = self.choose(question, lead_with_best_span(ranked))
         best = chosen[0]
         builder = CitationBuilder()
         quotes = []
@@ -189,6 +201,16 @@ class ExtractiveAnswerer:
         if differing:
             head += " (the sources differ)"
         return self._answer(question, passages, short, head + "\n\n" + "\n\n".join(quotes), builder)
+
+    def evidence(self, question: str, passages: list[Document], ranked: list[Candidate]) -> Evidence:
+        """What the refusal model (:mod:`qa.refusal`) weighs: the best sentence, its passage, the runner-up."""
+        best = ranked[0]
+        return Evidence(
+            question=question, passages=passages, best_passage=best.passage, support=best.support,
+            runner_up=ranked[1].support if len(ranked) > 1 else 0.0,
+            typed=question_focus(question).kind is not Kind.SENTENCE, span_found=best.span is not None,
+            idf=_idf(sentences_of(passages)),
+        )
 
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, then one sentence per other article that adds support.
@@ -220,6 +242,22 @@ class ExtractiveAnswerer:
             question=question, answer=text, short_answer=short, refused=False, citations=builder.citations,
             passages=[SourcePassage.from_document(d) for d in passages],
         )
+
+
+def lead_with_best_span(ranked: list[Candidate]) -> list[Candidate]:
+    """``ranked`` with the sentence whose span best answers the question first.
+
+    The best-supported sentence often holds a name or number the question is not about
+    ("Islamic State" for "the name of the camp Turkey set up"), while a nearly as well
+    supported one has the span next to the question's head noun ("the Bashiqa camp"):
+    within ``SPAN_WINDOW`` of the best support, span fit decides.
+    """
+    floor = ranked[0].support - SPAN_WINDOW
+    typed = [c for c in ranked if c.span is not None and c.support >= floor]
+    if not typed:
+        return ranked
+    lead = max(typed, key=lambda c: c.support - SPAN_COST_WEIGHT * c.span_cost)
+    return [lead, *(c for c in ranked if c is not lead)]
 
 
 _NUMERIC = re.compile(r"\w*\d\w*")

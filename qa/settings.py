@@ -130,7 +130,18 @@ class AnswerSettings(BaseModel):
         le=1.0,
         description=(
             "Refuse when the best supporting sentence scores below this (0..1, a blend of semantic "
-            "similarity and question-term overlap). Calibrated on eval/questions.yaml and the benchmarks."
+            "similarity and question-term overlap); a sentence from another article is quoted beside the "
+            "best one only when it scores at least this. Calibrated on eval/questions.yaml and the benchmarks."
+        ),
+    )
+    min_confidence: float = Field(
+        0.358,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Above min_support, also refuse when the refusal model (qa.refusal: support, margin, rare-word "
+            "coverage, span presence, retrieval score) gives a probability below this that the passages "
+            "answer the question. Chosen with the model's weights by eval/fit_refusal.py (0: never)."
         ),
     )
     max_candidates: int = Field(

@@ -7,11 +7,12 @@ span is ``(start, end, kind)`` relative to the sentence.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import Enum
 
-from qa.text import STOPWORDS, WORD, content_terms
+from qa.text import STOPWORDS, WORD, content_terms, stem
 
 
 class Kind(str, Enum):
@@ -58,7 +59,7 @@ _NUMBER = re.compile(
 # A possessive ('s) ends a run: "Iraq's Haider al-Abadi" is two names.
 _CAP = r"(?:(?:al|el|bin|ibn|de|van|von)-)?[A-Z][\w.-]*(?:['’](?!s\b)\w+)*"
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:al|bin|ibn|de|da|van|von|of|the|and)\s+)?{_CAP})*(?:['’]s\b)?")
-_PLACE_CUES = re.compile(r"\b(?:in|at|from|to|near|outside|inside|into|across|towards?)\s+$", re.IGNORECASE)
+_PLACE_CUES = re.compile(r"\b(?:in|at|from|to|near|outside|inside|into|across|towards?|out of)\s+$", re.IGNORECASE)
 
 # Leading words of a capitalised run that are titles or roles, not names.
 TITLE_WORDS = frozenset(
@@ -115,11 +116,15 @@ def names(sentence: str, kind: Kind = Kind.NAME) -> list[TypedSpan]:
     taken = dates(sentence)
     for m in _NAME.finditer(sentence):
         tokens = list(re.finditer(r"\S+", m.group()))
-        # Drop leading tokens that are stop words (sentence-initial 'The'), titles or demonyms.
+        # Drop leading stop words (sentence-initial 'The') and titles; a demonym goes when a title or
+        # another demonym follows ("Turkish Foreign Minister X") or it stands alone, and stays in a
+        # name ("Scottish Parliament").
         while tokens and (
             tokens[0].group().lower().strip("'’") in STOPWORDS
             or tokens[0].group().lower() in TITLE_WORDS
-            or _DEMONYM.match(tokens[0].group())
+            or (_DEMONYM.match(tokens[0].group()) and (
+                len(tokens) == 1 or tokens[1].group().lower() in TITLE_WORDS or _DEMONYM.match(tokens[1].group())
+            ))
         ):
             tokens.pop(0)
         while tokens and tokens[-1].group().lower() in {"of", "the", "and", "al", "bin", "de"}:
@@ -158,14 +163,116 @@ _KIND_CUES: list[tuple[re.Pattern[str], Kind]] = [
 ]
 
 
+_WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
+_WHICH_NOUN = re.compile(r"\bwhich\s+(?!(?:is|was|are|were|of|did|does|do|has|have|had)\b)[a-z]", re.IGNORECASE)
+
+
 def expected_kind(question: str) -> Kind:
     """The kind of span a question asks for, from its wh-phrase; SENTENCE when it asks for none."""
-    matches = [(m.start(), kind) for pattern, kind in _KIND_CUES if (m := pattern.search(question))]
-    return min(matches)[1] if matches else Kind.SENTENCE
+    first = _WH.search(question)
+    matches = [
+        (m.start(), kind) for pattern, kind in _KIND_CUES if (m := pattern.search(question))
+        # A later wh-word opens a clause, not the question: "What did he call Daesh when ..." asks no date.
+        if not (first and m.start() > first.start() and _WH.match(question, m.start()))
+    ]
+    if matches:
+        return min(matches)[1]
+    # "Which camp ...", "which movie ...": an instance of a named class, most often a name.
+    return Kind.NAME if first and _WHICH_NOUN.match(question, first.start()) else Kind.SENTENCE
 
 
+_POSSESSIVE = re.compile(r"['’]s\b")
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
+# "which Iraqi president did ...", "what is the name of the camp ...": the noun the answer is an instance of.
+_PHRASE = r"\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)"
+_HEAD = re.compile(
+    rf"\b(?:(?:which|what)(?:\s+(?:is|was|are|were)\s+(?:the|a|an))?|who\s+(?:is|was|are|were)\s+(?:the|a|an))"
+    rf"{_PHRASE}",
+    re.IGNORECASE,
+)
+_NAME_OF = re.compile(rf"\bname of(?: the| a)?{_PHRASE}", re.IGNORECASE)
+# For a date question, the part of a date it names ("in which month"): a span without it does not answer.
+_UNITS = {"year": re.compile(r"\b\d{4}s?\b"), "month": re.compile(rf"\b{_MONTHS}")}
+_UNIT_CUE = re.compile(r"\b(?:what|which)\s+(year|month)\b", re.IGNORECASE)
+_IRREGULAR = {"won": "win", "led": "lead", "took": "take", "made": "make", "became": "become", "bought": "buy",
+              "sold": "sell", "wrote": "write", "held": "hold", "met": "meet", "gave": "give", "told": "tell",
+              "left": "leave", "ran": "run", "chose": "choose", "beat": "beat", "found": "find", "sang": "sing"}
+# Verbs that end a wh-phrase ("which country won ..."): not its head noun.
+_PHRASE_END = frozenset(
+    "did does do is was were are has have had will would can could became become of in at for went came got said".split()
+) | _IRREGULAR.keys()
+# "Who won ...?": the name right before the question's verb is its subject ("Hideki Matsuyama wins").
+_WHO_VERB = re.compile(
+    r"^\s*who\s+(?!(?:is|was|are|were|will|would|has|have|had|did|does|do)\b)([a-z]+)", re.IGNORECASE
+)
+_AUXILIARIES = frozenset("has have had was were is are will would also".split())
+# A "when" asks for the most precise date given: cost lost per part (month, day, year) a date names.
+DATE_DETAIL = 0.25
+_DATE_PARTS = re.compile(rf"\b(?:{_MONTHS}|\d{{1,2}}(?:st|nd|rd|th)?(?=\W|$)|\d{{4}})", re.IGNORECASE)
+POSSESSIVE_COST = 0.5  # half a head noun: "Maliki's visit" may still answer, "Iraq's Prime Minister" rarely
+_NEAR_HEAD = 3  # words between a span and the question's head noun that still make it "the X" the question asks for
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a question asks for: the span kind, its head noun, a date unit, the words it already uses."""
+
+    kind: Kind
+    terms: frozenset[str]  # the question's content terms: a span that repeats them is not the answer
+    head: str | None = None  # stemmed head noun of the wh-phrase ("president", "camp", "channel")
+    unit: str | None = None  # "year" or "month" for "in which month/year ..."
+    counted: frozenset[str] = frozenset()  # what a "how many X" counts
+    verb: str | None = None  # the verb of "who <verb> ...", as a base form ("won" → "win")
+
+
+def question_focus(question: str) -> Focus:
+    """Parse the wh-phrase of ``question`` into the answer it expects."""
+    kind = expected_kind(question)
+    unit = m.group(1).lower() if kind is Kind.DATE and (m := _UNIT_CUE.search(question)) else None
+    return Focus(
+        kind=kind, terms=frozenset(content_terms(question)), head=_head_noun(question), unit=unit,
+        counted=frozenset(counted_terms(question)) if kind is Kind.NUMBER else frozenset(),
+        verb=_verb_base(m.group(1)) if (m := _WHO_VERB.match(question)) else None,
+    )
+
+
+def _verb_base(word: str) -> str:
+    """A verb's base form, roughly: "won" → "win", "wins" → "win", "acquired" → "acquir"."""
+    word = word.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix in ("ing", "ed", "es", "s", "e", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _before_verb(sentence: str, span: TypedSpan, verb: str) -> bool:
+    """The span is the subject of the question's verb: "Joaquin Phoenix wins", "Kerber has won"."""
+    following = [w.group().lower() for w in WORD.finditer(sentence[span.end :][:40])][:3]
+    while following and following[0] in _AUXILIARIES:
+        following.pop(0)
+    return bool(following) and _verb_base(following[0]) == verb
+
+
+def _head_noun(question: str) -> str | None:
+    """The last word of the wh-phrase before its verb: "which Iraqi president did" → "president"."""
+    m = _NAME_OF.search(question) or _HEAD.search(question)
+    if not m:
+        return None
+    head = None
+    for word in m.group(1).split():
+        lowered = word.lower().strip("'’")
+        if lowered in _PHRASE_END or lowered.endswith("ed") or (
+            head is not None and (lowered in STOPWORDS or word[0].isupper())  # "the camp Turkey set up"
+        ):
+            break
+        # "which Iraqi president": a name is no head; an acronym may be ("who is the CEO of ...").
+        if lowered not in STOPWORDS and (not word[0].isupper() or word.isupper()):
+            head = lowered
+    terms = content_terms(head) if head else []
+    return terms[0] if terms else None
 
 
 def counted_terms(question: str) -> set[str]:
@@ -174,12 +281,23 @@ def counted_terms(question: str) -> set[str]:
     return set(content_terms(m.group(1))) if m else set()
 
 
-def _anchors(sentence: str, question_terms: set[str]) -> list[int]:
+def _anchors(sentence: str, question_terms: frozenset[str]) -> list[int]:
     """Offsets of the sentence's words that the question also uses."""
     return [m.start() for m in WORD.finditer(sentence) if set(content_terms(m.group())) & question_terms]
 
 
-def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -> TypedSpan | None:
+def _related(word: str, terms: frozenset[str]) -> bool:
+    """``word`` is, or shares its stem with, a question term ("Turkey" for "Turkish", "Iraq" for "Iraqi")."""
+    term = stem(word.lower())
+    if term in terms:
+        return True
+    return len(term) >= 4 and any(
+        len(t) >= 4 and (common := len(os.path.commonprefix([term, t]))) >= 4 and common >= min(len(term), len(t)) - 2
+        for t in terms
+    )
+
+
+def _without_question_words(sentence: str, span: TypedSpan, q_terms: frozenset[str]) -> TypedSpan | None:
     """``span`` without a leading acronym the question names; None if it repeats the question's words."""
     words = list(WORD.finditer(span.text))
     # A leading acronym or title the question names ("UN Security Council") may go; a name part may not.
@@ -189,7 +307,10 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -
         words.pop(0)
     while words and words[-1].group().lower() in {"of", "the", "and"}:
         words.pop()
-    if not words or any(set(content_terms(w.group())) & q_terms for w in words):
+    named = span.kind in (Kind.NAME, Kind.PLACE)
+    repeats = [bool(set(content_terms(w.group())) & q_terms or (named and _related(w.group(), q_terms))) for w in words]
+    # A date may name the question's year if it adds to it ("November 18, 2020" for "the 2020 draft").
+    if not words or (all(repeats) if span.kind is Kind.DATE else any(repeats)):
         return None
     start, end = span.start + words[0].start(), span.start + words[-1].end()
     if span.kind is Kind.NUMBER and (start, end) != (span.start, span.end):
@@ -197,28 +318,41 @@ def _without_question_words(sentence: str, span: TypedSpan, q_terms: set[str]) -
     return TypedSpan(start, end, span.kind, sentence[start:end])
 
 
-def _counts_other(after: str, counted: set[str], q_terms: set[str]) -> bool:
+def _counts_other(after: str, counted: frozenset[str], q_terms: frozenset[str]) -> bool:
     following = [content_terms(w.group()) for w in list(WORD.finditer(after[:40]))[:3]]
     nouns = [t[0] for t in following if t]
     return bool(nouns) and not (set(nouns) & (counted | q_terms)) and after[:1] == " " and after[1:2].isalpha()
 
 
-def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
-    """The span of ``kind`` in ``sentence`` that best answers ``question``, or None.
+def _next_to_head(sentence: str, span: TypedSpan, head: str) -> bool:
+    """The question's head noun is within a few words of the span: "President Fuad Masum", "the Bashiqa camp"."""
+    before = [m.group() for m in WORD.finditer(sentence[: span.start])][-_NEAR_HEAD:]
+    after = [m.group() for m in WORD.finditer(sentence[span.end :])][:_NEAR_HEAD]
+    return any(stem(w.lower()) == head for w in before + after)
 
-    Spans that repeat the question's own words are never the answer. Among the
-    rest, the one nearest the question's words wins, with small preferences a
-    reader would apply: a name after "by" answers "who did it"; a name right
-    after "in/to/at" is a place, not a person; a number right before a word of
-    the question ("1,600 peshmerga") is what a "how many" asks for.
+
+def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
+    """The span of the focus's kind in ``sentence`` that best answers the question, and its cost; or None.
+
+    Spans that repeat the question's own words (or their stems: "Turkey" for "Turkish")
+    are never the answer, nor a date without the unit asked for ("2010" for "which month").
+    Among the rest, the one nearest the question's words wins, with small preferences a
+    reader would apply: a span next to the question's head noun is "the X" it asks for
+    ("President Fuad Masum" for "which Iraqi president"); the subject of the question's verb
+    answers "who <verb>" ("Matsuyama wins" for "who won"); a name after "by" answers "who
+    did it"; a possessor ("Iraq's ...") or a name right after "in/to/at" is not the person
+    asked for; a number right before a word of the question ("1,600 peshmerga") is what a
+    "how many" asks for; a "when" takes the most precise date. The cost (lower is better, in
+    units of 40 characters of distance) lets the answerer compare spans of different sentences.
     """
-    q_terms = set(content_terms(question))
+    kind, q_terms = focus.kind, focus.terms
     spans = [t for s in find(sentence, kind) if (t := _without_question_words(sentence, s, q_terms))]
-    counted = counted_terms(question) if kind is Kind.NUMBER else set()
-    if counted:
+    if focus.unit:
+        spans = [t for t in spans if _UNITS[focus.unit].search(t.text)]
+    if focus.counted:
         # "1,600 peshmerga" does not answer "how many police officers": a number that counts
         # something else (a word right after it that the question does not use) is not the answer.
-        spans = [t for t in spans if not _counts_other(sentence[t.end :], counted, q_terms)]
+        spans = [t for t in spans if not _counts_other(sentence[t.end :], focus.counted, q_terms)]
     if not spans:
         return None
     anchors = _anchors(sentence, q_terms)
@@ -229,8 +363,15 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
         before = sentence[: span.start]
         after = sentence[span.end :]
         value = distance / 40
+        if focus.head and _next_to_head(sentence, span, focus.head):
+            value -= 1.0
+        if focus.verb and _before_verb(sentence, span, focus.verb):
+            value -= 1.0
+        if kind is Kind.DATE:
+            value -= DATE_DETAIL * len(_DATE_PARTS.findall(span.text))  # "July 21, 2017" over "2017"
         if kind is Kind.NAME:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
+            value += POSSESSIVE_COST if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X"
             value -= 0.5 if _BY_CUE.search(before) else 0.0
         if kind is Kind.NUMBER:
             next_word = WORD.search(after)
@@ -238,4 +379,6 @@ def pick_span(sentence: str, kind: Kind, question: str) -> TypedSpan | None:
                 value -= 1.0
         return value
 
-    return min(spans, key=cost)
+    costs = [(cost(s), s) for s in spans]
+    best_cost, best = min(costs, key=lambda pair: pair[0])
+    return best, best_cost

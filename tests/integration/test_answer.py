@@ -55,3 +55,13 @@ def test_a_number_that_counts_something_else_does_not_answer(answerer: Extractiv
                          "trained in Turkey.", 1),
     ])
     assert got.short_answer != "1,600"
+
+
+def test_a_weekday_in_an_undated_article_gives_way_to_a_date(answerer: ExtractiveAnswerer) -> None:
+    got = answerer.answer("When did Putin and Erdogan meet in St. Petersburg?", [
+        passage("press.txt", "On Tuesday, Putin and Erdogan met in St. Petersburg for the first time since the jet "
+                             "crisis. Putin shakes hands with Erdogan at their press conference in St. Petersburg, "
+                             "Russia, August 9, 2016.", 1),
+    ])
+    assert got.short_answer == "August 9, 2016"  # "Tuesday" of no known week is no answer
+

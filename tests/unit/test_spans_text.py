@@ -1,6 +1,6 @@
 import pytest
 
-from qa.spans import Kind, dates, expected_kind, names, numbers
+from qa.spans import Kind, dates, expected_kind, names, numbers, pick_span, question_focus
 from qa.text import content_terms, normalise_answer, stem
 
 
@@ -46,3 +46,91 @@ def test_normalise_answer_is_squad_style() -> None:
 def test_content_terms_stem_and_drop_stop_words() -> None:
     assert content_terms("How many peshmerga did Turkey train?") == ["peshmerga", "turkey", "train"]
     assert stem("trained") == stem("training") == "train"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head", "unit"),
+    [
+        ("Which Iraqi president did Davutoglu meet during his trip to Baghdad?", Kind.NAME, "president", None),
+        ("What is the name of the camp Turkey set up in northern Iraq?", Kind.NAME, "camp", None),
+        ("On which TV channel did Cavusoglu propose joint operations?", Kind.NAME, "channel", None),
+        ("Which camp did Turkey set up?", Kind.NAME, "camp", None),  # any "which <noun>" asks for a name
+        ("Which Asaib Ahl al-Haq commander warned Turkey?", Kind.NAME, "commander", None),
+        ("In which month did Abadi become prime minister?", Kind.DATE, "month", "month"),
+        ("In what year did the crisis begin?", Kind.DATE, "year", "year"),
+        ("Why does Iraq reject Turkish ground forces?", Kind.SENTENCE, None, None),
+    ],
+)
+def test_question_focus_reads_the_wh_phrase(question: str, kind: Kind, head: str | None, unit: str | None) -> None:
+    focus = question_focus(question)
+    assert (focus.kind, focus.head, focus.unit) == (kind, head, unit)
+
+
+def test_the_span_next_to_the_head_noun_wins_over_the_one_nearest_the_question_words() -> None:
+    sentence = "Davutoglu met Abadi in Baghdad and also met Iraqi President Fuad Masum at his palace."
+    picked = pick_span(sentence, question_focus("Which Iraqi president did Davutoglu meet in Baghdad?"))
+    assert picked is not None and picked[0].text == "Fuad Masum"
+
+
+def test_a_name_that_only_restates_a_question_word_is_not_the_answer() -> None:
+    sentence = "Turkey calls for joint operations with Russia, Mevlut Cavusoglu said."
+    picked = pick_span(sentence, question_focus("Which Turkish minister called for joint operations with Russia?"))
+    assert picked is not None and picked[0].text == "Mevlut Cavusoglu"  # not "Turkey" (Turkish), nor Russia
+
+
+def test_a_date_without_the_unit_asked_for_is_not_the_answer() -> None:
+    sentence = "Abadi, in office since September 2014, visited Ankara as Maliki had in 2010."
+    picked = pick_span(sentence, question_focus("In which month did Abadi take office?"))
+    assert picked is not None and picked[0].text == "September 2014"
+    in_which_month = question_focus("In which month did Maliki visit Ankara?")
+    assert pick_span("Maliki visited Ankara in 2010.", in_which_month) is None
+
+
+def test_a_later_wh_word_opens_a_clause_and_does_not_set_the_kind() -> None:
+    assert expected_kind("What did Cavusoglu call Daesh when urging Russia to fight it?") is Kind.SENTENCE
+    assert expected_kind("Which group of people was freed when the siege broke?") is Kind.NAME
+    assert expected_kind("Super Bowl 2021 location") is Kind.PLACE
+
+
+def test_a_possessor_before_the_head_noun_is_not_the_name_asked_for() -> None:
+    sentence = "Iraq's minister, Ibrahim al-Jaafari, who had flown in from Baghdad that morning, visited Ankara."
+    picked = pick_span(sentence, question_focus("Which minister visited Ankara?"))
+    assert picked is not None and picked[0].text == "Ibrahim al-Jaafari"
+
+
+def test_who_verb_prefers_the_subject_of_that_verb() -> None:
+    focus = question_focus("Who won the 2021 Masters?")
+    assert focus.verb == "win" and question_focus("Who bought Instagram?").verb == "buy"
+    sentence = "Hideki Matsuyama wins the Green Jacket as the 2021 Masters runner-up Will Zalatoris looks on."
+    picked = pick_span(sentence, focus)
+    assert picked is not None and picked[0].text == "Hideki Matsuyama"  # not the runner-up nearer "Masters"
+
+
+def test_who_is_the_role_of_reads_the_role_as_head_noun() -> None:
+    assert question_focus("Who is the CEO of Tesla in 2021?").head == "ceo"
+    sentence = "In 2021 the carmaker's CEO Elon Musk told Reuters in Austin that Tesla production was on hold."
+    picked = pick_span(sentence, question_focus("Who is the CEO of Tesla in 2021?"))
+    assert picked is not None and picked[0].text == "Elon Musk"
+
+
+def test_a_when_question_takes_the_most_precise_date_even_with_the_question_s_year() -> None:
+    sentence = "The 2020 draft, first planned for 2020 in June, took place on Wednesday, November 18, 2020."
+    picked = pick_span(sentence, question_focus("What is the date of the 2020 NBA Draft?"))
+    assert picked is not None and picked[0].text == "November 18, 2020"
+    assert pick_span("The draft was in 2020.", question_focus("When was the 2020 draft?")) is None
+
+
+def test_a_place_after_out_of_answers_where() -> None:
+    sentence = "Turkey supports the peshmerga as they prepare to push ISIS out of Mosul."
+    picked = pick_span(sentence, question_focus("Which city were the peshmerga preparing to drive ISIS out of?"))
+    assert picked is not None and picked[0].text == "Mosul"
+
+
+def test_a_demonym_goes_before_a_title_but_stays_in_a_name() -> None:
+    sentence = "Turkish Foreign Minister Mevlut Cavusoglu addressed the Scottish Parliament."
+    assert [s.text for s in names(sentence)] == ["Mevlut Cavusoglu", "Scottish Parliament"]
+
+
+def test_an_irregular_past_tense_ends_the_wh_phrase_and_is_no_head_noun() -> None:
+    assert question_focus("Which Turkish foreign minister met Jaafari in Ankara?").head == "minister"
+    assert question_focus("Which Turkish prime minister went to Baghdad?").head == "minister"
