@@ -25,7 +25,6 @@ from langchain_core.documents import Document
 from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder, embed_query
-from qa.refusal import Evidence, answerable_probability, features
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, is_relative, pick_span, question_focus
 from qa.text import content_terms, normalise_answer
@@ -180,8 +179,6 @@ class ExtractiveAnswerer:
         ranked = self.score(question, passages)
         if not ranked or ranked[0].support < self.settings.min_support:
             return refusal(question, passages)
-        if answerable_probability(features(self.evidence(question, passages, ranked))) < self.settings.min_confidence:
-            return refusal(question, passages)
         chosen = self.choose(question, lead_with_best_span(ranked))
         best = chosen[0]
         builder = CitationBuilder()
@@ -201,16 +198,6 @@ class ExtractiveAnswerer:
         if differing:
             head += " (the sources differ)"
         return self._answer(question, passages, short, head + "\n\n" + "\n\n".join(quotes), builder)
-
-    def evidence(self, question: str, passages: list[Document], ranked: list[Candidate]) -> Evidence:
-        """What the refusal model (:mod:`qa.refusal`) weighs: the best sentence, its passage, the runner-up."""
-        best = ranked[0]
-        return Evidence(
-            question=question, passages=passages, best_passage=best.passage, support=best.support,
-            runner_up=ranked[1].support if len(ranked) > 1 else 0.0,
-            typed=question_focus(question).kind is not Kind.SENTENCE, span_found=best.span is not None,
-            idf=_idf(sentences_of(passages)),
-        )
 
     def choose(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, then one sentence per other article that adds support.

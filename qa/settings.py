@@ -134,16 +134,6 @@ class AnswerSettings(BaseModel):
             "best one only when it scores at least this. Calibrated on eval/questions.yaml and the benchmarks."
         ),
     )
-    min_confidence: float = Field(
-        0.358,
-        ge=0.0,
-        le=1.0,
-        description=(
-            "Above min_support, also refuse when the refusal model (qa.refusal: support, margin, rare-word "
-            "coverage, span presence, retrieval score) gives a probability below this that the passages "
-            "answer the question. Chosen with the model's weights by eval/fit_refusal.py (0: never)."
-        ),
-    )
     max_candidates: int = Field(
         14,
         ge=0,
