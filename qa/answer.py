@@ -37,8 +37,9 @@ YEAR_PENALTY = 0.5
 # Sentence embeddings kept between questions (about 1.5 KB each).
 SENTENCE_CACHE = 20_000
 # How far below a decision threshold a sentence scored by the approximate sentence scorer may fall
-# and still be scored again by the full model. int8 moved a similarity by at most 0.047 (seed and
-# 10,000-passage questions), so support by 0.7 * 0.75 * 0.047 = 0.025, and 0.9 x best by as much.
+# and still be scored again by the full model. int8 moved a similarity by at most 0.039 (the seed
+# questions' candidates, over the seeds and at 10,000 passages), so support by 0.7 * 0.75 * 0.039
+# = 0.02, and the 0.9 x best threshold by as much.
 SCORER_MARGIN = 0.05
 
 
@@ -131,11 +132,13 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._vectors: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, str, int, str], np.ndarray] = OrderedDict()  # (model, doc, start, text)
 
     def _sentence_vectors(self, candidates: list[Candidate], embedder: Embedder) -> np.ndarray:
-        """Sentence embeddings by ``embedder``, remembered (LRU) across questions: embedding them is most of the answer's time."""
-        keys = [(embedder.name, c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates]
+        """Sentence embeddings by ``embedder``, remembered (LRU) across questions: embedding is most of an answer's time."""
+        keys = [
+            (embedder.name, c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates
+        ]
         new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
         if new:
             self._vectors.update(zip(new, embedder.embed([k[3] for k in new])))

@@ -73,7 +73,8 @@ def test_int8_copy_is_built_from_the_export_without_torch_and_reused(full: OnnxE
     assert model_file.parent == export.parent and model_file.name.startswith(export.stem)
     # int8 matrices; the word-embedding table (half the file) stays fp32, it is a lookup, not a product
     assert model_file.stat().st_size < export.stat().st_size * 0.7
-    modules = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imports = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    modules = {line.split("|")[-1].strip().split(".")[0] for line in imports}
     assert not modules & {"torch", "transformers", "sentence_transformers"}
     again = OnnxEmbedder(cache_dir=cache, int8=True)
     before = model_file.stat().st_mtime_ns
