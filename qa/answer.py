@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
-from qa.embed import Embedder, embed_query
+from qa.embed import Embedder, embed_query, sentence_scorer
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, is_relative, pick_span, question_focus
 from qa.text import content_terms, normalise_answer
@@ -40,6 +40,11 @@ SPAN_WINDOW = 0.12
 SPAN_COST_WEIGHT = 0.08
 # Sentence embeddings kept between questions (about 1.5 KB each).
 SENTENCE_CACHE = 20_000
+# How far below a decision threshold a sentence scored by the approximate sentence scorer may fall
+# and still be scored again by the full model. int8 moved a similarity by at most 0.039 (the seed
+# questions' candidates, over the seeds and at 10,000 passages), so support by 0.7 * 0.75 * 0.039
+# = 0.02, and the 0.9 x best threshold by as much.
+SCORER_MARGIN = 0.05
 
 
 class Answerer(Protocol):
@@ -132,14 +137,16 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._vectors: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, str, int, str], np.ndarray] = OrderedDict()  # (model, doc, start, text)
 
-    def _sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
-        """Sentence embeddings, remembered (LRU) across questions: embedding them is most of the answer's time."""
-        keys = [(c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates]
+    def _sentence_vectors(self, candidates: list[Candidate], embedder: Embedder) -> np.ndarray:
+        """Sentence embeddings by ``embedder``, remembered (LRU) across questions: embedding is most of an answer's time."""
+        keys = [
+            (embedder.name, c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates
+        ]
         new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
         if new:
-            self._vectors.update(zip(new, self.embedder.embed([k[2] for k in new])))
+            self._vectors.update(zip(new, embedder.embed([k[3] for k in new])))
         for k in keys:
             self._vectors.move_to_end(k)
         while len(self._vectors) > SENTENCE_CACHE:
@@ -147,32 +154,52 @@ class ExtractiveAnswerer:
         return np.stack([self._vectors[k] for k in keys])
 
     def score(self, question: str, passages: list[Document]) -> list[Candidate]:
-        """All candidate sentences, scored, best first."""
+        """All candidate sentences, scored, best first.
+
+        Every candidate is scored first with :func:`qa.embed.sentence_scorer` (for ONNX an int8
+        model, several times cheaper); the contenders, the sentences whose support is near enough
+        to be the best, to pass ``min_support`` or to be quoted beside the best, are then scored
+        again with the full model, so the answer is the one the full model gives.
+        """
         candidates = sentences_of(passages)
         if not candidates:
             return []
         idf = _idf(candidates)
         q_terms = content_terms(question)
         candidates = shortlist(candidates, q_terms, idf, self.settings.max_candidates)
-        similarities = self._sentence_vectors(candidates) @ embed_query(self.embedder, question)
+        question_vector = embed_query(self.embedder, question)
         focus = question_focus(question)
         kind = focus.kind
         keys = key_terms(question)
         penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}
-        for c, sim in zip(candidates, np.asarray(similarities, dtype=float)):
-            c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
-            c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
-            c.key_penalty = penalties[id(c.passage)]
-            c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
-            if kind is not Kind.SENTENCE:
-                picked = pick_span(c.text, focus)
-                if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
-                    picked = None  # "on Tuesday" in an undated article names no day
-                c.span, c.span_cost = picked if picked else (None, 0.0)
-                if c.span is None:
-                    c.support -= 0.1
-                elif not (kind is Kind.DATE and is_relative(c.span.text)):
-                    c.support += 0.05
+
+        def rate(group: list[Candidate], embedder: Embedder) -> None:
+            similarities = self._sentence_vectors(group, embedder) @ question_vector
+            for c, sim in zip(group, np.asarray(similarities, dtype=float)):
+                c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
+                c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+                c.key_penalty = penalties[id(c.passage)]
+                c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
+                if kind is not Kind.SENTENCE:
+                    picked = pick_span(c.text, focus)
+                    if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
+                        picked = None  # "on Tuesday" in an undated article names no day
+                    c.span, c.span_cost = picked if picked else (None, 0.0)
+                    if c.span is None:
+                        c.support -= 0.1
+                    elif not (kind is Kind.DATE and is_relative(c.span.text)):
+                        c.support += 0.05
+
+        scorer = sentence_scorer(self.embedder)
+        rate(candidates, scorer)
+        if scorer is not self.embedder:
+            # choose() quotes sentences within 0.9 of the best, lead_with_best_span() takes a span from
+            # within SPAN_WINDOW of it, and below min_support the answer is a refusal: every sentence
+            # near one of those lines is scored again with the full model.
+            best = max(c.support for c in candidates)
+            floor = min(self.settings.min_support, 0.9 * best, best - SPAN_WINDOW) - SCORER_MARGIN
+            if contenders := [c for c in candidates if c.support >= floor]:
+                rate(contenders, self.embedder)
         return sorted(candidates, key=lambda c: c.support, reverse=True)
 
     def answer(self, question: str, passages: list[Document]) -> Answer:

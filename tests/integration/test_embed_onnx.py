@@ -84,7 +84,7 @@ def test_export_is_cached_and_reused(onnx_embedder: OnnxEmbedder, cache_dir: Pat
     assert not again.exported, "a second embedder on the same cache re-exported the model"
     assert again.onnx_path == onnx_embedder.onnx_path
     assert again.onnx_path.stat().st_mtime_ns == before
-    assert [p.name for p in again.onnx_path.parent.iterdir()] == [again.onnx_path.name], "temp files left behind"
+    assert not list(again.onnx_path.parent.glob("*.tmp")), "temp files left behind"
     np.testing.assert_allclose(vector, onnx_embedder.embed([PESHMERGA]), atol=1e-6)
 
 
@@ -116,6 +116,7 @@ def test_ask_in_a_new_process_answers_without_importing_torch(
     onnx_embedder: OnnxEmbedder, cache_dir: Path, tmp_path: Path
 ) -> None:
     assert onnx_embedder.onnx_path.is_file()  # the cache is populated
+    onnx_embedder.scorer().embed(["warm up"])  # with the answerer's int8 copy too
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -133,7 +134,7 @@ def test_ask_in_a_new_process_answers_without_importing_torch(
     assert len(imports) > 100, "no -X importtime output"
     heavy = [
         line for line in imports
-        if any(name in line for name in ("torch", "sentence_transformers", "transformers"))
+        if line.split("|")[-1].strip().split(".")[0] in ("torch", "sentence_transformers", "transformers")
     ]
     assert not heavy, "\n".join(heavy[:10])
     assert not list(cache_dir.glob("onnx/*.tmp")), "the asking process exported again"
