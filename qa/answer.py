@@ -193,12 +193,14 @@ class ExtractiveAnswerer:
         scorer = sentence_scorer(self.embedder)
         rate(candidates, scorer)
         if scorer is not self.embedder:
-            # choose() quotes sentences within 0.9 of the best, lead_with_best_span() takes a span from
-            # within SPAN_WINDOW of it, and below min_support the answer is a refusal: every sentence
-            # near one of those lines is scored again with the full model.
+            # choose() quotes sentences within 0.9 of the best, below min_support the answer is a
+            # refusal, and lead_with_best_span() takes a span from a sentence within SPAN_WINDOW of the
+            # best: every sentence near one of those lines is scored again with the full model.
             best = max(c.support for c in candidates)
-            floor = min(self.settings.min_support, 0.9 * best, best - SPAN_WINDOW) - SCORER_MARGIN
-            if contenders := [c for c in candidates if c.support >= floor]:
+            floor = min(self.settings.min_support, 0.9 * best) - SCORER_MARGIN
+            span_floor = best - SPAN_WINDOW - SCORER_MARGIN
+            contenders = [c for c in candidates if c.support >= floor or (c.span and c.support >= span_floor)]
+            if contenders:
                 rate(contenders, self.embedder)
         return sorted(candidates, key=lambda c: c.support, reverse=True)
 
