@@ -23,7 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from qa.chain import QAChain  # noqa: E402
 from qa.evaluate import (  # noqa: E402
-    collection_for, corpus_for, load_questions, metrics, retrieval_row, with_duplicate_originals,
+    collection_for,
+    corpus_for,
+    load_questions,
+    metrics,
+    retrieval_row,
+    with_duplicate_originals,
 )
 from qa.ingest import ingest_folder  # noqa: E402
 from qa.retrieve import hybrid_search  # noqa: E402
