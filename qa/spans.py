@@ -183,6 +183,12 @@ def expected_kind(question: str) -> Kind:
 
 _POSSESSIVE = re.compile(r"['’]s\b")
 _BY_CUE = re.compile(r"\bby\s+$", re.IGNORECASE)
+# A news outlet or person named as the source of a report ("..., Press TV reported", "according to
+# Reuters") is who told the story, not who did what the question asks, unless the question asks who
+# said or reported it.
+_REPORTED_BY = re.compile(r"^[,\s]*(?:reported|reports|said|says|told|wrote|quoted)\b", re.IGNORECASE)
+_ACCORDING_TO = re.compile(r"\b(?:according to|told|quoted by|cited by)\s+$", re.IGNORECASE)
+SOURCE_COST = 1.0
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?:are|is|was|were|did|do|does|has|have|had|will|would|can|could)\b", re.IGNORECASE)
 # "which Iraqi president did ...", "what is the name of the camp ...": the noun the answer is an instance of.
 _PHRASE = r"\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)"
@@ -246,6 +252,9 @@ def _verb_base(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+_REPORTING_VERBS = {_verb_base(w) for w in ("reported", "said", "says", "told", "wrote", "quoted", "announced", "stated")}
 
 
 def _before_verb(sentence: str, span: TypedSpan, verb: str) -> bool:
@@ -373,6 +382,8 @@ def pick_span(sentence: str, focus: Focus) -> tuple[TypedSpan, float] | None:
             value += 1.0 if _PLACE_CUES.search(before) else 0.0
             value += POSSESSIVE_COST if _POSSESSIVE.match(after) else 0.0  # "Iraq's Prime Minister X"
             value -= 0.5 if _BY_CUE.search(before) else 0.0
+            if focus.verb not in _REPORTING_VERBS and (_REPORTED_BY.match(after) or _ACCORDING_TO.search(before)):
+                value += SOURCE_COST
         if kind is Kind.NUMBER:
             next_word = WORD.search(after)
             if next_word and set(content_terms(next_word.group())) & q_terms and next_word.start() <= 2:

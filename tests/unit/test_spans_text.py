@@ -93,6 +93,18 @@ def test_question_focus_reads_the_wh_phrase(question: str, kind: Kind, head: str
             "Mosul",
             id="out_of",
         ),  # a place after 'out of' answers where
+        pytest.param(
+            "Ali Rubaie, a militia commander, wants Turkish troops to leave Iraq at once, Press TV reported.",
+            "Who wants Turkish troops out of Iraq?",
+            "Ali Rubaie",
+            id="source_of_report",
+        ),  # the outlet a story is attributed to is not who did what the question asks
+        pytest.param(
+            "Ali Rubaie wants Turkish troops to leave Iraq, Press TV reported.",
+            "Who reported that a militia commander wants Turkish troops to leave Iraq?",
+            "Press TV",
+            id="asked_for_the_source",
+        ),  # unless the question asks who reported it
     ],
 )
 def test_pick_span_takes_the_name_or_place_the_question_asks_for(sentence: str, question: str, expected: str) -> None:
