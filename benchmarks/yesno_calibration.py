@@ -27,10 +27,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from langchain_core.documents import Document
 
-from qa.answer import SEMANTIC_WEIGHT, ExtractiveAnswerer, Candidate, _idf, lexical_overlap, sentences_of
+from qa.answer import SEMANTIC_WEIGHT, Candidate, ExtractiveAnswerer, _idf, lexical_overlap, sentences_of
 from qa.chain import QAChain
 from qa.embed import sentence_scorer
 from qa.evaluate import collection_for, corpus_for, load_questions
