@@ -14,13 +14,14 @@ answerer's target: at most 50 ms added to retrieval.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_output import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -65,9 +66,7 @@ def main() -> None:
     for name, value in result.items():
         if isinstance(value, dict):
             print(f"{name:<16} median {value['median_ms']:7.1f} ms   p90 {value['p90_ms']:7.1f} ms")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, result)
 
 
 if __name__ == "__main__":

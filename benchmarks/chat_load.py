@@ -13,7 +13,6 @@ and writes the numbers as JSON (default benchmarks/results/chat_load.json).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -26,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+from bench_output import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's qa and its test helpers
@@ -129,9 +129,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['questions_per_s']} questions/s over {result['wall_s']} s")
     for message in errors[:10]:
         print("  error:", message)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, result)
     return 1 if errors else 0
 
 

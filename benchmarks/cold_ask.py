@@ -11,7 +11,6 @@ ru_maxrss from os.wait4. Prints a table and writes the numbers as JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_output import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "How many peshmerga did Turkey train?"
@@ -114,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = report["torch_over_onnx"]
     print(f"torch / onnx: wall {ratio['wall_median']}x, peak RSS {ratio['peak_rss_median']}x")
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results(args.out, report)
     return 0
 
 

@@ -12,11 +12,11 @@ Prints one row per conversation and the totals; writes them as JSON
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import yaml
+from bench_output import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     totals["rewritten_share"] = round(sum(r["rewritten"] != r["followup"] for r in rows) / n, 3)
     print(f"{n} follow-ups, k={settings.retrieval.k}: as typed {totals['typed']}; rewritten {totals['rewritten']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"k": settings.retrieval.k, "totals": totals, "rows": rows}, indent=2) + "\n",
-                        encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_results(args.out, {"k": settings.retrieval.k, "totals": totals, "rows": rows})
     return 0
 
 

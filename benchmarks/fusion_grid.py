@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
+
+from bench_output import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -75,9 +76,7 @@ def main() -> int:
     for config in next(iter(results["sets"].values())):  # type: ignore[attr-defined]
         cells = [results["sets"][s][config] for s in sets]  # type: ignore[index]
         print(config.ljust(16) + "".join(f"{c['doc_recall_at_k']:.3f} / {c['answer_in_passages']:.3f}".ljust(16) for c in cells))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    write_results(RESULTS, results)
     return 0
 
 

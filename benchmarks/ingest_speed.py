@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_output import write_results
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's qa, whatever the environment has installed
 
@@ -170,9 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         per_s = f"{rate[key]:.1f}" if key else "-"
         print(f"{label:<38} {r['passages']:>8} {r['seconds']:>8.2f} {r['wall_s']:>8.2f} {per_s:>8} {r['peak_rss_mib']:>9}")
     print(json.dumps(ratios))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results(args.out, results)
     return 0
 
 

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench_output import write_results
 from langchain_core.documents import Document
 
 from qa.answer import SEMANTIC_WEIGHT, Candidate, ExtractiveAnswerer, _idf, lexical_overlap, sentences_of
@@ -202,8 +203,7 @@ def main() -> None:
         "blend": held_out(blend), "full_cosine": held_out(cosine),
     }
     print(json.dumps(report, indent=2))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    write_results(RESULTS, report)
 
 
 if __name__ == "__main__":
