@@ -173,22 +173,27 @@ class ExtractiveAnswerer:
         keys = key_terms(question)
         penalties = {id(d): key_penalty(keys, _numbers_of_passage(d)) for d in passages}
 
+        # What does not depend on the embedding model, worked out once per sentence.
+        rest: dict[int, float] = {}
+        for c in candidates:
+            c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+            c.key_penalty = penalties[id(c.passage)]
+            rest[id(c)] = (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
+            if kind is not Kind.SENTENCE:
+                picked = pick_span(c.text, focus)
+                if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
+                    picked = None  # "on Tuesday" in an undated article names no day
+                c.span, c.span_cost = picked if picked else (None, 0.0)
+                if c.span is None:
+                    rest[id(c)] -= 0.1
+                elif not (kind is Kind.DATE and is_relative(c.span.text)):
+                    rest[id(c)] += 0.05
+
         def rate(group: list[Candidate], embedder: Embedder) -> None:
             similarities = self._sentence_vectors(group, embedder) @ question_vector
             for c, sim in zip(group, np.asarray(similarities, dtype=float)):
                 c.semantic = 0.75 * sim + 0.25 * float(c.passage.metadata.get("score", sim))
-                c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
-                c.key_penalty = penalties[id(c.passage)]
-                c.support = SEMANTIC_WEIGHT * c.semantic + (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
-                if kind is not Kind.SENTENCE:
-                    picked = pick_span(c.text, focus)
-                    if picked and is_relative(picked[0].text) and not c.passage.metadata.get("published"):
-                        picked = None  # "on Tuesday" in an undated article names no day
-                    c.span, c.span_cost = picked if picked else (None, 0.0)
-                    if c.span is None:
-                        c.support -= 0.1
-                    elif not (kind is Kind.DATE and is_relative(c.span.text)):
-                        c.support += 0.05
+                c.support = SEMANTIC_WEIGHT * c.semantic + rest[id(c)]
 
         scorer = sentence_scorer(self.embedder)
         rate(candidates, scorer)
