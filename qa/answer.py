@@ -22,9 +22,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from langchain_core.documents import Document
 
-from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.embed import Embedder, embed_query, sentence_scorer
+from qa.sentences import SentenceStore, candidate_spans
 from qa.settings import AnswerSettings
 from qa.spans import Kind, TypedSpan, is_relative, pick_span, question_focus
 from qa.text import content_terms, normalise_answer
@@ -92,12 +92,11 @@ def sentences_of(passages: list[Document]) -> list[Candidate]:
     out = []
     for doc in passages:
         text = doc.page_content
-        for s in split_sentences(text):
-            key = (doc.metadata["doc_id"], doc.metadata["start"] + s.start)
-            if key in seen or len(text[s.start : s.end].split()) < 3:
-                continue
-            seen.add(key)
-            out.append(Candidate(doc, s.start, s.end, text[s.start : s.end]))
+        for start, end in candidate_spans(text):
+            key = (doc.metadata["doc_id"], doc.metadata["start"] + start)
+            if key not in seen:
+                seen.add(key)
+                out.append(Candidate(doc, start, end, text[start:end]))
     return out
 
 
@@ -134,19 +133,22 @@ def lexical_overlap(question_terms: list[str], sentence_terms: set[str], idf: di
 class ExtractiveAnswerer:
     """Quotes the best-supported sentences; gives the asked-for span; refuses when support is weak."""
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+    def __init__(self, embedder: Embedder, settings: AnswerSettings, store: SentenceStore | None = None) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._vectors: OrderedDict[tuple[str, str, int, str], np.ndarray] = OrderedDict()  # (model, doc, start, text)
+        self.store = store
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model, sentence)
 
     def _sentence_vectors(self, candidates: list[Candidate], embedder: Embedder) -> np.ndarray:
-        """Sentence embeddings by ``embedder``, remembered (LRU) across questions: embedding is most of an answer's time."""
-        keys = [
-            (embedder.name, c.passage.metadata["doc_id"], c.passage.metadata["start"] + c.start, c.text) for c in candidates
-        ]
+        """Sentence embeddings by ``embedder``: remembered (LRU) across questions, else from the store
+        ingest filled (:mod:`qa.sentences`), else embedded now. Embedding is most of an answer's time."""
+        keys = [(embedder.name, c.text) for c in candidates]
         new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
+        stored = self.store.get(embedder.name, [k[1] for k in new]) if new and self.store is not None else {}
+        self._vectors.update((k, stored[k[1]]) for k in new if k[1] in stored)
+        new = [k for k in new if k[1] not in stored]
         if new:
-            self._vectors.update(zip(new, embedder.embed([k[3] for k in new])))
+            self._vectors.update(zip(new, embedder.embed([k[1] for k in new])))
         for k in keys:
             self._vectors.move_to_end(k)
         while len(self._vectors) > SENTENCE_CACHE:

@@ -50,13 +50,14 @@ def embedder_for(settings: Settings) -> Embedder:
     return get_embedder(e.model, e.device, e.batch_size, e.backend, e.cache_dir)
 
 
-def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+def make_answerer(settings: Settings, embedder: Embedder, index: Index | None = None) -> Answerer:
+    """The configured answer backend; the offline one reads sentence vectors from ``index`` when given."""
     backend = settings.answer.backend
     if backend == "llm" or (backend == "auto" and settings.llm.base_url):
         from qa.llm import LLMAnswerer
 
         return LLMAnswerer(settings.llm)
-    return ExtractiveAnswerer(embedder, settings.answer)
+    return ExtractiveAnswerer(embedder, settings.answer, index.sentences if index is not None else None)
 
 
 class QAChain:
@@ -66,7 +67,7 @@ class QAChain:
         self.settings = settings
         self.index = index or open_index(settings)
         self.embedder = embedder or embedder_for(settings)
-        self.answerer = make_answerer(settings, self.embedder)
+        self.answerer = make_answerer(settings, self.embedder, self.index)
         self._lexical: LexicalIndex | None = None
         self.verifier = Verifier(self.embedder)
 

@@ -307,7 +307,7 @@ class OnnxEmbedder:
         int8: bool = False,
     ) -> None:
         self.model = model
-        self.name = f"{model} (int8)" if int8 else model
+        self.name = f"{model} (int8 v{INT8_VERSION})" if int8 else model
         self.path = resolve_model_path(model)
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir)

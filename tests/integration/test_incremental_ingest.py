@@ -110,3 +110,34 @@ def test_bad_files_are_reported_and_the_rest_ingests(tmp_path: Path) -> None:
         "table.csv": "unsupported file type '.csv'",
     }
     assert "café" in chain.index.article("latin1.txt").text  # type: ignore[union-attr]
+
+
+def test_sentence_vectors_are_stored_at_ingest_and_filled_in_for_older_indexes(tmp_path: Path) -> None:
+    from qa.answer import sentences_of
+    from qa.embed import sentence_scorer
+
+    settings = Settings(data_dir=tmp_path / "data")
+    chain = QAChain(settings)
+    scorer = sentence_scorer(chain.embedder)
+    ingest_folder(SEEDS, chain.index, chain.embedder, settings.chunk, progress=False)
+    question = "How many peshmerga did Turkey train?"
+    passages = chain.retrieve(question)
+    sentences = [c.text for c in sentences_of(passages)]
+    assert len(sentences) > 10 and chain.index.sentences.missing(scorer.name, sentences) == []
+    first = chain.ask(question)
+    chain.index.close()
+
+    # an index made before sentence vectors were kept: the next ingest embeds them, nothing else
+    (settings.data_dir / "sentences.sqlite3").unlink()
+    chain = QAChain(settings)
+    assert chain.index.sentences.missing(scorer.name, sentences) == sentences
+    assert chain.ask(question) == first  # answered all the same, the sentences embedded on the fly
+    logged: list[str] = []
+    report = ingest_folder(SEEDS, chain.index, chain.embedder, settings.chunk, progress=False, log=logged.append)
+    assert report.passages == 0 and len(report.unchanged) == 5
+    assert logged == ["embedding the sentences of 5 articles indexed before sentence vectors were kept"]
+    assert chain.index.sentences.missing(scorer.name, sentences) == []
+    logged.clear()
+    ingest_folder(SEEDS, chain.index, chain.embedder, settings.chunk, progress=False, log=logged.append)
+    assert logged == []
+    assert QAChain(settings).ask(question) == first

@@ -1,5 +1,6 @@
 """The int8 sentence scorer: built offline from the ONNX export, cached, close to the full model,
-and the offline answerer gives the full model's answers with it."""
+and the offline answerer gives the full model's answers with it, from sentence vectors stored at
+ingest (qa.sentences) or embedded at question time."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from qa.embed import OnnxEmbedder, sentence_scorer
 from qa.evaluate import load_questions
 from qa.ingest import embedding_text
 from qa.load import read
+from qa.sentences import SentenceStore, fill
 from qa.settings import Settings
 from tests.conftest import ROOT, SEEDS
 
@@ -105,31 +107,46 @@ def test_int8_similarities_stay_within_the_margin_of_the_full_model(
     assert np.median(spearman) >= 0.98 and spearman.min() >= 0.9
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["embedded-at-question-time", "stored-at-ingest"])
 def test_answers_are_the_full_models_and_few_sentences_need_it(
-    full: OnnxEmbedder, seed_passages: tuple[list[Document], np.ndarray], monkeypatch: pytest.MonkeyPatch
+    full: OnnxEmbedder, seed_passages: tuple[list[Document], np.ndarray], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, stored: bool,
 ) -> None:
     docs, vectors = seed_passages
-    embedded_by_full: list[str] = []
-    original = full.embed
+    scorer = sentence_scorer(full)
+    store = None
+    if stored:
+        store = SentenceStore(tmp_path / "sentences.sqlite3")
+        fill(store, scorer, [("seeds", [d.page_content for d in docs])])
+    embedded: dict[str, list[str]] = {"full": [], "int8": []}
 
-    def counted(texts, **kwargs):  # noqa: ANN001, ANN202 - the real model, counting what it embeds
-        embedded_by_full.extend(texts)
-        return original(texts, **kwargs)
+    def counting(embedder: OnnxEmbedder, label: str):  # noqa: ANN202 - the real model, counting what it embeds
+        original = embedder.embed
 
-    two_stage, reference = ExtractiveAnswerer(full, SETTINGS.answer), ExtractiveAnswerer(full, SETTINGS.answer)
+        def counted(texts, **kwargs):  # noqa: ANN001, ANN202
+            embedded[label].extend(texts)
+            return original(texts, **kwargs)
+
+        return counted
+
+    two_stage = ExtractiveAnswerer(full, SETTINGS.answer, store)
+    reference = ExtractiveAnswerer(full, SETTINGS.answer)
     full_model_sentences = candidates = 0
     for q in questions()[::2]:
         scores = vectors @ full.embed([q])[0]
         top = [Document(docs[i].page_content, metadata={**docs[i].metadata, "score": float(scores[i]), "rank": rank})
                for rank, i in enumerate(np.argsort(-scores)[: SETTINGS.retrieval.k], start=1)]
         with monkeypatch.context() as m:
-            m.setattr(full, "embed", counted)
-            embedded_by_full.clear()
+            m.setattr(full, "embed", counting(full, "full"))
+            m.setattr(scorer, "embed", counting(scorer, "int8"))
+            embedded["full"].clear()
             got = two_stage.answer(q, top)
-            full_model_sentences += len([t for t in embedded_by_full if t != q])
+            full_model_sentences += len([t for t in embedded["full"] if t != q])
         candidates += len(two_stage.score(q, top))
         with monkeypatch.context() as m:
             m.setattr(qa.answer, "sentence_scorer", lambda embedder: embedder)  # every sentence by the full model
             want = reference.answer(q, top)
         assert got == want, q
     assert 0 < full_model_sentences < candidates / 2, (full_model_sentences, candidates)
+    # with the store, no sentence is embedded by the scorer at question time: ingest did it
+    assert (len(embedded["int8"]) == 0) == stored, len(embedded["int8"])
