@@ -148,6 +148,7 @@ class Index:
         self.chroma_url = chroma_url
         self._copy: vectors.VectorCopy | None = None
         self._lock = threading.Lock()  # the chat page searches from several threads
+        self._copy_lock = threading.Lock()  # one thread (re)builds the vector copy; the others wait for it
         self._db = sqlite3.connect(self.data_dir / "articles.sqlite3", timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
@@ -380,19 +381,22 @@ class Index:
         stamp = self._stamp()
         if self._copy is not None and self._copy.stamp == stamp:
             return self._copy
-        folder = self.data_dir / "vectors" / self.name
-        copy = vectors.load(folder, stamp, self.embedding_model)
-        if copy is None:
-            if self._collection.count() > vectors.MAX_PASSAGES:
-                return None
-            got = self._collection.get(include=["embeddings", "documents", "metadatas"])
-            matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1 if got["ids"] else 0)
-            copy = vectors.VectorCopy(
-                stamp, matrix, list(got["ids"]), list(got["documents"]), [dict(m) for m in got["metadatas"]]
-            )
-            vectors.save(folder, copy, self.embedding_model)
-        self._copy = copy
-        return copy
+        with self._copy_lock:
+            if self._copy is not None and self._copy.stamp == stamp:  # another thread just built it
+                return self._copy
+            folder = self.data_dir / "vectors" / self.name
+            copy = vectors.load(folder, stamp, self.embedding_model)
+            if copy is None:
+                if self._collection.count() > vectors.MAX_PASSAGES:
+                    return None
+                got = self._collection.get(include=["embeddings", "documents", "metadatas"])
+                matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1 if got["ids"] else 0)
+                copy = vectors.VectorCopy(
+                    stamp, matrix, list(got["ids"]), list(got["documents"]), [dict(m) for m in got["metadatas"]]
+                )
+                vectors.save(folder, copy, self.embedding_model)
+            self._copy = copy
+            return copy
 
     def all_passages(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         """Every passage as ``(ids, texts, metadatas)`` batches, for building derived indexes."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,11 +89,13 @@ def save(folder: Path, copy: VectorCopy, embedding_model: str) -> None:
     """Write the copy: the matrix under a name of its own stamp, then the JSON that points to it.
 
     Each file is replaced atomically, and a matrix is never overwritten by another state's, so
-    processes saving at once cannot pair one copy's JSON with another's matrix.
+    processes saving at once cannot pair one copy's JSON with another's matrix. Temporary files
+    are named after the process and thread, so that no two writers share one.
     """
     folder.mkdir(parents=True, exist_ok=True)
     matrix = f"{hashlib.sha256(copy.stamp.encode()).hexdigest()[:16]}.npy"
-    tmp = folder / f"{matrix}.{os.getpid()}.tmp"
+    writer = f"{os.getpid()}-{threading.get_ident()}"
+    tmp = folder / f"{matrix}.{writer}.tmp"
     with tmp.open("wb") as f:
         np.save(f, copy.vectors.astype(np.float32), allow_pickle=False)
     os.replace(tmp, folder / matrix)
@@ -100,7 +103,7 @@ def save(folder: Path, copy: VectorCopy, embedding_model: str) -> None:
         "format": FORMAT, "stamp": copy.stamp, "embedding_model": embedding_model, "matrix": matrix,
         "ids": copy.ids, "texts": copy.texts, "metadatas": copy.metadatas,
     }
-    tmp = folder / f"copy.json.{os.getpid()}.tmp"
+    tmp = folder / f"copy.json.{writer}.tmp"
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, folder / "copy.json")
     for old in folder.glob("*.npy"):
