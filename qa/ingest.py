@@ -111,10 +111,13 @@ def ingest_folder(
     """Bring ``index`` up to date with the articles in ``folder`` (and, with ``prune``, only those).
 
     Besides its passages, each article's sentences are embedded by ``scorer`` (by default
-    :func:`qa.embed.sentence_scorer` of ``embedder``) for the answerer (:mod:`qa.sentences`);
-    unchanged articles indexed before sentence vectors were kept get theirs here too.
+    :func:`qa.embed.sentence_scorer` of ``embedder``, the int8 model for ONNX) for the answerer
+    (:mod:`qa.sentences`); unchanged articles indexed before sentence vectors were kept get theirs
+    here too. When the scorer is ``embedder`` itself (torch, a GPU) no sentence vectors are kept:
+    the answerer scores with the full model at question time, and ingest costs no more.
     """
     scorer = scorer or sentence_scorer(embedder)
+    keep_sentences = scorer is not embedder
     paths, skipped = discover(folder)
     report = IngestReport(skipped=list(skipped))
     ledger = index.ledger()
@@ -171,7 +174,8 @@ def ingest_folder(
             _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
 
     # 4. Sentence vectors for unchanged articles that lack them (indexed before they were kept).
-    _fill_unchanged(index, scorer, report.unchanged, ledger, chunking, progress, log)
+    if keep_sentences:
+        _fill_unchanged(index, scorer, report.unchanged, ledger, chunking, progress, log)
 
     # 5. Embed and store, a batch of articles at a time; articles with passages of like length
     # go together, so that the model pads little (each batch is sorted by length again inside).
@@ -186,9 +190,9 @@ def ingest_folder(
         batch.append(item)
         batched += len(item.passages)
         if batched >= _EMBED_BATCH_PASSAGES:
-            _flush(batch, index, embedder, scorer, report, bar)
+            _flush(batch, index, embedder, scorer if keep_sentences else None, report, bar)
             batched = 0
-    _flush(batch, index, embedder, scorer, report, bar)
+    _flush(batch, index, embedder, scorer if keep_sentences else None, report, bar)
     if bar is not None:
         bar.close()
     return report
@@ -246,14 +250,16 @@ def _fill_unchanged(
 
 
 def _flush(
-    batch: list[_Pending], index: Index, embedder: Embedder, scorer: Embedder, report: IngestReport, bar,  # noqa: ANN001
+    batch: list[_Pending], index: Index, embedder: Embedder, scorer: Embedder | None, report: IngestReport,
+    bar,  # noqa: ANN001
 ) -> None:
     if not batch:
         return
     texts = [embedding_text(item.article, p) for item in batch for p in item.passages]
     vectors = embedder.embed(texts)
     # before the articles are recorded as done, so that a finished article has its sentence vectors
-    fill(index.sentences, scorer, [(item.fingerprint, [p.text for p in item.passages]) for item in batch])
+    if scorer is not None:
+        fill(index.sentences, scorer, [(item.fingerprint, [p.text for p in item.passages]) for item in batch])
     stored: list[NewArticle] = []
     offset = 0
     for item in batch:

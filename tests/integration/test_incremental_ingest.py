@@ -141,3 +141,25 @@ def test_sentence_vectors_are_stored_at_ingest_and_filled_in_for_older_indexes(t
     ingest_folder(SEEDS, chain.index, chain.embedder, settings.chunk, progress=False, log=logged.append)
     assert logged == []
     assert QAChain(settings).ask(question) == first
+
+
+def test_no_sentence_vectors_are_kept_when_the_answerer_scores_with_the_full_model(tmp_path: Path) -> None:
+    """torch or a GPU: sentence_scorer is the embedder itself, so ingest embeds nothing more."""
+    import numpy as np
+
+    class Embedder:
+        name = "stand-in"
+
+        def __init__(self) -> None:
+            self.texts = 0
+
+        def embed(self, texts, *, progress: bool = False) -> np.ndarray:  # noqa: ANN001
+            self.texts += len(texts)
+            v = np.random.default_rng(self.texts).standard_normal((len(texts), 384)).astype(np.float32)
+            return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    settings = Settings(data_dir=tmp_path / "data", embedding={"model": "stand-in"})
+    chain = QAChain(settings, embedder=Embedder())
+    report = ingest_folder(SEEDS, chain.index, chain.embedder, settings.chunk, progress=False)
+    assert chain.embedder.texts == report.passages > 0  # the passages, nothing else
+    assert chain.index.sentences.done("stand-in") == set()
