@@ -212,9 +212,9 @@ def embedding_throughput(embedder, texts: list[str]) -> float:  # noqa: ANN001
 def growth(work: Path, sizes: list[int], qs: list[str], real_up_to: int = 1000) -> dict:
     """One row per size; sizes up to ``real_up_to`` passages are also ingested with the real model."""
     from qa.chain import QAChain, embedder_for
-    from qa.embed import sentence_scorer
     from qa.chunk import chunk
     from qa.clean import clean
+    from qa.embed import sentence_scorer
     from qa.ingest import embedding_text, ingest_folder
     from qa.load import read
     from qa.settings import Settings

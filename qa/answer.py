@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 import math
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,29 +139,44 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.store = store
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model, sentence)
+        self._lock = threading.Lock()
 
     def _sentence_vectors(self, candidates: list[Candidate], embedder: Embedder) -> np.ndarray:
         """Sentence embeddings by ``embedder``: remembered (LRU) across questions, else from the store
-        ingest filled (:mod:`qa.sentences`), else embedded now. Embedding is most of an answer's time."""
-        keys = [(embedder.name, c.text) for c in candidates]
-        new = [k for k in dict.fromkeys(keys) if k not in self._vectors]
-        stored = self.store.get(embedder.name, [k[1] for k in new]) if new and self.store is not None else {}
-        self._vectors.update((k, stored[k[1]]) for k in new if k[1] in stored)
-        new = [k for k in new if k[1] not in stored]
+        ingest filled (:mod:`qa.sentences`), else embedded now. Embedding is most of an answer's time.
+
+        The chat page answers from several threads: the shared cache is only touched under a lock,
+        and this question's vectors are gathered apart from it, so another thread's evictions
+        cannot take one away.
+        """
+        keys = list(dict.fromkeys((embedder.name, c.text) for c in candidates))
+        found: dict[tuple[str, str], np.ndarray] = {}
+        with self._lock:
+            for k in keys:
+                if k in self._vectors:
+                    self._vectors.move_to_end(k)
+                    found[k] = self._vectors[k]
+        new = [k for k in keys if k not in found]
+        if new and self.store is not None:
+            stored = self.store.get(embedder.name, [k[1] for k in new])
+            found.update((k, stored[k[1]]) for k in new if k[1] in stored)
+            new = [k for k in new if k not in found]
         if new:
-            self._vectors.update(zip(new, embedder.embed([k[1] for k in new])))
-        for k in keys:
-            self._vectors.move_to_end(k)
-        while len(self._vectors) > SENTENCE_CACHE:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[k] for k in keys])
+            found.update(zip(new, embedder.embed([k[1] for k in new])))
+        with self._lock:
+            for k in keys:
+                self._vectors[k] = found[k]
+                self._vectors.move_to_end(k)
+            while len(self._vectors) > SENTENCE_CACHE:
+                self._vectors.popitem(last=False)
+        return np.stack([found[(embedder.name, c.text)] for c in candidates])
 
     def score(self, question: str, passages: list[Document]) -> list[Candidate]:
         """All candidate sentences, scored, best first.
 
         Every candidate is scored first with :func:`qa.embed.sentence_scorer` (for ONNX an int8
-        model; its vectors were stored at ingest, :mod:`qa.sentences`); the contenders, the sentences whose support is near enough
-        to be the best, to pass ``min_support`` or to be quoted beside the best, are then scored
+        model; its vectors were stored at ingest, :mod:`qa.sentences`); the contenders, the sentences
+        whose support is near enough to be the best, to pass ``min_support`` or to be quoted beside the best, are then scored
         again with the full model, so the answer is the one the full model gives.
         """
         candidates = sentences_of(passages)

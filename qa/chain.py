@@ -7,6 +7,7 @@ always answer the same way.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ class QAChain:
         self.embedder = embedder or embedder_for(settings)
         self.answerer = make_answerer(settings, self.embedder, self.index)
         self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()  # the chat page's threads: one opens (or rebuilds) it, the rest wait
         self.verifier = Verifier(self.embedder)
 
     def ensure_ingested(self, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> IngestReport | None:
@@ -105,9 +107,10 @@ class QAChain:
         """The BM25 index, opened on first use and rebuilt when an ingest has changed the collection since."""
         from qa.lexical import LexicalIndex
 
-        if self._lexical is None or self._lexical.version != self.index.version():
-            self._lexical = LexicalIndex.open(self.index)
-        return self._lexical
+        with self._lexical_lock:
+            if self._lexical is None or self._lexical.version != self.index.version():
+                self._lexical = LexicalIndex.open(self.index)
+            return self._lexical
 
     def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
         question = check_question(question)
