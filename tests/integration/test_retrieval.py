@@ -17,6 +17,7 @@ from qa.lexical import LexicalIndex
 from qa.retrieve import SearchFilters
 from qa.settings import Settings
 from tests.conftest import KHALEEJ, SEEDS
+from tests.threads import at_once
 
 
 def _put(chain: QAChain, doc_id: str, text: str, meta: ArticleMeta) -> None:
@@ -105,28 +106,12 @@ def test_passages_come_widened_by_a_sentence_each_side_as_exact_article_spans(ch
 def test_threads_asking_at_once_open_the_bm25_index_once(chain: QAChain, monkeypatch: pytest.MonkeyPatch) -> None:
     """The chat page's first questions arrive together: one thread builds the BM25 index, none fails."""
     import shutil
-    import threading
 
     shutil.rmtree(LexicalIndex.folder_for(chain.index))
     fresh = QAChain(chain.settings, index=chain.index, embedder=chain.embedder)
     builds: list[int] = []
     real_build = LexicalIndex.build.__func__  # type: ignore[attr-defined]
     monkeypatch.setattr(LexicalIndex, "build", classmethod(lambda cls, index: (builds.append(1), real_build(cls, index))[1]))
-    start = threading.Barrier(8)
-    results: list[list[str | None]] = []
-    errors: list[BaseException] = []
-
-    def ask() -> None:
-        start.wait()
-        try:
-            results.append([d.id for d in fresh.retrieve("How many peshmerga did Turkey train at Bashiqa?")])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = at_once(lambda: [d.id for d in fresh.retrieve("How many peshmerga did Turkey train at Bashiqa?")])
     assert errors == [] and builds == [1]
     assert len(results) == 8 and all(r == results[0] for r in results)

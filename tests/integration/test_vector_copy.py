@@ -12,6 +12,7 @@ from qa.index import Index
 from qa.ingest import ingest_folder
 from qa.settings import Settings
 from tests.conftest import KHALEEJ, PESHMERGA, ROOT
+from tests.threads import at_once
 
 MATCH_ALL = {"passage": {"$gte": 0}}  # a where clause sends the search to Chroma
 
@@ -71,7 +72,6 @@ def test_the_copy_follows_every_change_made_through_any_index(chain: QAChain, tm
 def test_threads_asking_at_once_build_the_copy_once(chain: QAChain, monkeypatch: pytest.MonkeyPatch) -> None:
     """The chat page's first questions arrive together: one thread builds the copy, none fails."""
     import shutil
-    import threading
 
     from qa import vectors
 
@@ -81,30 +81,12 @@ def test_threads_asking_at_once_build_the_copy_once(chain: QAChain, monkeypatch:
     real_save = vectors.save
     monkeypatch.setattr(vectors, "save", lambda folder, copy, model: (saved.append(copy.stamp), real_save(folder, copy, model)))
     vector = chain.embedder.embed([PESHMERGA])[0]
-    start = threading.Barrier(8)
-    results: list[list[str]] = []
-    errors: list[BaseException] = []
-
-    def ask() -> None:
-        start.wait()
-        try:
-            results.append([d.id for d in fresh.search(vector, 5)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = at_once(lambda: [d.id for d in fresh.search(vector, 5)])
     assert errors == [] and len(saved) == 1
     assert len(results) == 8 and all(r == results[0] for r in results)
     # two indexes of one process saving at once (two chat sessions' chains) never share a temporary file
     copy = fresh._vector_copy()
-    writers = [threading.Thread(target=real_save, args=(chain.index.data_dir / "vectors" / "x", copy, "m")) for _ in range(8)]
-    for t in writers:
-        t.start()
-    for t in writers:
-        t.join()
-    assert vectors.load(chain.index.data_dir / "vectors" / "x", copy.stamp, "m") is not None
-    assert not list((chain.index.data_dir / "vectors" / "x").glob("*.tmp"))
+    folder = chain.index.data_dir / "vectors" / "x"
+    _, errors = at_once(lambda: real_save(folder, copy, "m"))
+    assert errors == [] and vectors.load(folder, copy.stamp, "m") is not None
+    assert not list(folder.glob("*.tmp"))
