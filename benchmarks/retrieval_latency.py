@@ -1,10 +1,15 @@
-"""Warm retrieval latency (question in, passages out, one process): p50/p95 per corpus and mode.
+"""Warm retrieval latency (question in, passages out, one process): p50/p95 per corpus and mode,
+and retrieval + answer (the offline answerer, verification included) on the same questions.
 
 Two corpora: the seed articles (34 passages) and a 10,000-passage corpus of synthetic
 articles whose sentences are drawn (seeded, with replacement) from the seed articles and
 any --pool folders, each given a random date and outlet so filtered queries are timed too.
 The first --distinct passages are embedded (once; cached under benchmarks/data/), the rest
 of the 10,000 are copies of those articles (text and vectors) under new ids, dates and outlets.
+
+The answerer reads its candidates' int8 sentence vectors from the index (qa.sentences): they are
+embedded here for every article that lacks them, as ingest would have. "ask_cold" gives each question
+a new answerer, so nothing is remembered in memory between questions.
 
     nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus
 
@@ -28,12 +33,13 @@ from bench_output import write_results
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.chain import QAChain  # noqa: E402
+from qa.chain import QAChain, make_answerer  # noqa: E402
 from qa.chunk import chunk, split_sentences  # noqa: E402
 from qa.clean import Article, ArticleMeta, clean  # noqa: E402
+from qa.embed import sentence_scorer  # noqa: E402
 from qa.evaluate import load_questions  # noqa: E402
 from qa.index import passage_id  # noqa: E402
-from qa.ingest import embedding_text, fingerprint, ingest_folder  # noqa: E402
+from qa.ingest import embedding_text, fill_sentences, fingerprint, ingest_folder  # noqa: E402
 from qa.lexical import LexicalIndex  # noqa: E402
 from qa.load import LoadError, discover, read  # noqa: E402
 from qa.retrieve import SearchFilters  # noqa: E402
@@ -133,6 +139,20 @@ def time_queries(chain: QAChain, questions: list[str], filters: SearchFilters | 
     return percentiles(samples)
 
 
+def time_asks(chain: QAChain, questions: list[str], *, cold: bool) -> dict[str, float]:
+    """Retrieval + answer + verification per question (``chain.ask``); ``cold``: a new answerer each time."""
+    for q in questions[:5]:
+        chain.ask(q)
+    samples = []
+    for q in questions:
+        if cold:
+            chain.answerer = make_answerer(chain.settings, chain.embedder, chain.index)
+        started = time.perf_counter()
+        chain.ask(q)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=Path, nargs="*", default=[], help="extra article folders to draw sentences from")
@@ -155,6 +175,8 @@ def main() -> int:
             ingest_folder(ROOT / "seeds", chain.index, chain.embedder, settings.chunk, progress=False)
         else:
             build_synthetic(chain, sentence_pool([ROOT / "seeds", *args.pool]), size, args.distinct)
+        indexed = {a.doc_id: a.fingerprint for a in chain.index.articles()}
+        fill_sentences(chain.index, sentence_scorer(chain.embedder), indexed, settings.chunk, log=lambda m: print(m, file=sys.stderr))
         chain.lexical()  # built here if the collection changed since it was last built
         started = time.perf_counter()
         LexicalIndex.open(chain.index)
@@ -164,6 +186,8 @@ def main() -> int:
             chain.settings = settings.with_overrides(**{"retrieval.mode": mode})
             row[mode] = time_queries(chain, questions)
         chain.settings = settings
+        row["hybrid_ask"] = time_asks(chain, questions, cold=False)
+        row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
         if size is not None:  # synthetic articles all have a date (the seeds' depend on ingest's metadata)
             row["hybrid_since_2020"] = time_queries(chain, questions, since)
         results["corpora"][name] = row  # type: ignore[index]

@@ -176,8 +176,9 @@ class ExtractiveAnswerer:
 
         Every candidate is scored first with :func:`qa.embed.sentence_scorer` (for ONNX an int8
         model; its vectors were stored at ingest, :mod:`qa.sentences`); the contenders, the sentences
-        whose support is near enough to be the best, to pass ``min_support`` or to be quoted beside the best, are then scored
-        again with the full model, so the answer is the one the full model gives.
+        whose support is near enough to be the best, to pass ``min_support`` or to be quoted beside
+        the best, are then scored again with the full model, so the answer is the one the full model
+        gives.
         """
         candidates = sentences_of(passages)
         if not candidates:

@@ -175,7 +175,8 @@ def ingest_folder(
 
     # 4. Sentence vectors for unchanged articles that lack them (indexed before they were kept).
     if keep_sentences:
-        _fill_unchanged(index, scorer, report.unchanged, ledger, chunking, progress, log)
+        indexed = {d: ledger[d].fingerprint for d in report.unchanged if ledger[d].fingerprint is not None}
+        fill_sentences(index, scorer, indexed, chunking, progress=progress, log=log)
 
     # 5. Embed and store, a batch of articles at a time; articles with passages of like length
     # go together, so that the model pads little (each batch is sorted by length again inside).
@@ -226,12 +227,13 @@ def _judge(
     pending.append(_Pending(article, fp, key, sig, passages, entry is not None and entry.fingerprint is not None))
 
 
-def _fill_unchanged(
-    index: Index, scorer: Embedder, unchanged: list[str], ledger: dict, chunking: ChunkSettings, progress: bool,
-    log: Callable[[str], None],
+def fill_sentences(
+    index: Index, scorer: Embedder, indexed: dict[str, str], chunking: ChunkSettings, *, progress: bool = False,
+    log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
 ) -> None:
+    """Embed the sentences of those ``indexed`` articles (doc_id: fingerprint) that have no vectors of ``scorer`` yet."""
     done = index.sentences.done(scorer.name)
-    lacking = [d for d in unchanged if ledger[d].fingerprint is not None and ledger[d].fingerprint not in done]
+    lacking = [doc_id for doc_id, fp in indexed.items() if fp not in done]
     if not lacking:
         return
     log(f"embedding the sentences of {len(lacking)} articles indexed before sentence vectors were kept")
