@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     from qa.evaluate import EvalInputError
     from qa.index import IndexUnusable
 
+    def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        print(f"qa {args.command}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line_warning
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)

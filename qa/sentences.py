@@ -15,8 +15,11 @@ server) is embedded by the answerer as before: the store saves time and never ch
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
+import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -75,16 +78,39 @@ def dequantize(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
 
 
 class SentenceStore:
-    """Sentence vectors by (model, text) in one SQLite file of the data folder."""
+    """Sentence vectors by (model, text) in one SQLite file of the data folder.
+
+    The file only saves time, so a damaged one never stops a command: it is set aside (renamed
+    ``*.damaged-<time>``) with a warning and a new, empty one takes its place, which the next ingest
+    fills; a lookup that fails (the file locked for longer than the timeout) finds nothing.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()  # the chat page answers from several threads
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        self._db.execute(_DONE_SCHEMA)
-        self._db.commit()
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:  # not a database, malformed: set it aside, start again
+            aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{self.path}{suffix}").exists():
+                    os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+            warnings.warn(f"{self.path} could not be read ({exc}); set aside as {aside.name}, starting a new one",
+                          stacklevel=2)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(_SCHEMA)
+            db.execute(_DONE_SCHEMA)
+            db.execute("SELECT count(*) FROM sentence_articles").fetchone()
+            db.commit()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those ``texts`` that have one."""
@@ -92,12 +118,16 @@ class SentenceStore:
         keys = list(by_key)
         rows: list[tuple[bytes, float, bytes]] = []
         with self._lock:
-            for i in range(0, len(keys), _CHUNK):
-                part = keys[i : i + _CHUNK]
-                rows += self._db.execute(
-                    f"SELECT key, scale, vector FROM sentence_vectors WHERE model=? AND key IN ({','.join('?' * len(part))})",
-                    (model, *part),
-                ).fetchall()
+            try:
+                for i in range(0, len(keys), _CHUNK):
+                    part = keys[i : i + _CHUNK]
+                    rows += self._db.execute(
+                        "SELECT key, scale, vector FROM sentence_vectors "
+                        f"WHERE model=? AND key IN ({','.join('?' * len(part))})",
+                        (model, *part),
+                    ).fetchall()
+            except sqlite3.Error:
+                return {}  # the caller embeds what it does not find
         if not rows:
             return {}
         codes = np.stack([np.frombuffer(blob, dtype=np.int8) for _, _, blob in rows])

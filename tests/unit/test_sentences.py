@@ -63,3 +63,17 @@ def test_store_gets_what_was_put_by_model_and_fill_embeds_each_sentence_once(tmp
     store.close()
     again = SentenceStore(tmp_path / "s.sqlite3")
     assert sorted(again.get("counting", texts)) == sorted(got)
+
+
+def test_a_damaged_store_is_set_aside_and_replaced(tmp_path: Path) -> None:
+    import pytest
+
+    path = tmp_path / "sentences.sqlite3"
+    path.write_bytes(b"this is not a database, it was cut short by a full disk" * 100)
+    with pytest.warns(UserWarning, match="could not be read"):
+        store = SentenceStore(path)
+    assert store.get("m", ["One two three four."]) == {}
+    fill(store, CountingEmbedder(), [("fp", ["One two three four."])])
+    assert list(store.get("counting", ["One two three four."])) == ["One two three four."]
+    (aside,) = tmp_path.glob("sentences.sqlite3.damaged-*")
+    assert aside.read_bytes().startswith(b"this is not a database")
