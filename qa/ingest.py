@@ -32,9 +32,8 @@ from qa.sentences import fill
 from qa.settings import ChunkSettings
 
 # Articles are embedded and stored together in batches of about this many passages: what an
-# interrupted ingest can lose, at most (about 5 s of work on 2 CPU cores). 256 rather than 64: fewer,
-# larger Chroma writes and int8 sentence batches made a 1,225-article ingest 1.07x faster (paired runs).
-_EMBED_BATCH_PASSAGES = 256
+# interrupted ingest can lose, at most.
+_EMBED_BATCH_PASSAGES = 64
 # Articles whose missing sentence vectors are embedded and stored together.
 _FILL_BATCH_ARTICLES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
