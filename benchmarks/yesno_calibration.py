@@ -117,7 +117,7 @@ def blend_supports(answerer: ExtractiveAnswerer, question: str, passages: list[D
         terms = content_terms(claim.content)
         out.append(max((
             SEMANTIC_WEIGHT * (0.75 * float(sim) + 0.25 * float(c.passage.metadata.get("score", sim)))
-            + (1 - SEMANTIC_WEIGHT) * lexical_overlap(terms, set(content_terms(c.text)), idf)
+            + (1 - SEMANTIC_WEIGHT) * lexical_overlap(terms, c.terms, idf)
             for c, sim in zip(ranked, sentence_vectors @ vector) if of_outlets(claim, c.passage)
         ), default=0.0))
     return out

@@ -17,7 +17,8 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -78,6 +79,10 @@ class Candidate:
     span: TypedSpan | None = None
     span_cost: float = 0.0  # how well the span fits the question (spans.pick_span; lower is better)
     support: float = 0.0
+    terms: frozenset[str] = field(init=False)  # content_terms of the text, needed by IDF, overlap and choose()
+
+    def __post_init__(self) -> None:
+        self.terms = frozenset(content_terms(self.text))
 
 
 def refusal(question: str, passages: list[Document]) -> Answer:
@@ -110,7 +115,7 @@ def shortlist(candidates: list[Candidate], q_terms: list[str], idf: dict[str, fl
     if n <= 0 or len(candidates) <= n:
         return candidates
     def cheap(c: Candidate) -> float:
-        return 0.5 * float(c.passage.metadata.get("score", 0.0)) + lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+        return 0.5 * float(c.passage.metadata.get("score", 0.0)) + lexical_overlap(q_terms, c.terms, idf)
     keep = set(map(id, sorted(candidates, key=cheap, reverse=True)[:n]))
     return [c for c in candidates if id(c) in keep]
 
@@ -118,12 +123,12 @@ def shortlist(candidates: list[Candidate], q_terms: list[str], idf: dict[str, fl
 def _idf(candidates: list[Candidate]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for c in candidates:
-        df.update(set(content_terms(c.text)))
+        df.update(c.terms)
     n = len(candidates)
     return {term: math.log(1 + n / (1 + count)) for term, count in df.items()}
 
 
-def lexical_overlap(question_terms: list[str], sentence_terms: set[str], idf: dict[str, float]) -> float:
+def lexical_overlap(question_terms: list[str], sentence_terms: AbstractSet[str], idf: dict[str, float]) -> float:
     """Share of the question's (IDF-weighted) content terms that the sentence contains."""
     unseen = math.log(1 + len(idf) + 1)
     weights = {t: idf.get(t, unseen) for t in question_terms}
@@ -157,7 +162,8 @@ class ExtractiveAnswerer:
                     self._vectors.move_to_end(k)
                     found[k] = self._vectors[k]
         new = [k for k in keys if k not in found]
-        if new and self.store is not None:
+        # The store holds the sentence scorer's vectors only (ingest keeps none of the full model's).
+        if new and self.store is not None and embedder is not self.embedder:
             stored = self.store.get(embedder.name, [k[1] for k in new])
             found.update((k, stored[k[1]]) for k in new if k[1] in stored)
             new = [k for k in new if k not in found]
@@ -195,7 +201,7 @@ class ExtractiveAnswerer:
         # What does not depend on the embedding model, worked out once per sentence.
         rest: dict[int, float] = {}
         for c in candidates:
-            c.lexical = lexical_overlap(q_terms, set(content_terms(c.text)), idf)
+            c.lexical = lexical_overlap(q_terms, c.terms, idf)
             c.key_penalty = penalties[id(c.passage)]
             rest[id(c)] = (1 - SEMANTIC_WEIGHT) * c.lexical - c.key_penalty
             if kind is not Kind.SENTENCE:
@@ -263,18 +269,18 @@ class ExtractiveAnswerer:
         best = ranked[0]
         chosen = [best]
         wanted = set(content_terms(question))
-        covered = set(content_terms(best.text))
+        covered = set(best.terms)
         for c in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break
             if any(c.passage.metadata["doc_id"] == x.passage.metadata["doc_id"] for x in chosen):
                 continue
-            adds = (wanted - covered) & set(content_terms(c.text))
+            adds = (wanted - covered) & c.terms
             close = c.support >= max(self.settings.min_support, 0.9 * best.support)
             if close or (len(adds) >= 2 and c.support >= self.settings.min_support):
                 c.close = close
                 chosen.append(c)
-                covered |= set(content_terms(c.text))
+                covered |= c.terms
         return chosen
 
     def _answer(self, question: str, passages: list[Document], short: str, text: str, builder: CitationBuilder) -> Answer:

@@ -105,29 +105,32 @@ class SentenceStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
             db.execute(_DONE_SCHEMA)
-            db.execute("SELECT count(*) FROM sentence_articles").fetchone()
+            db.execute("SELECT 1 FROM sentence_articles LIMIT 1").fetchone()  # reads a page, not the table
             db.commit()
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
-    def get(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of those ``texts`` that have one."""
-        by_key = {text_key(t): t for t in texts}
-        keys = list(by_key)
-        rows: list[tuple[bytes, float, bytes]] = []
+    def _select(self, columns: str, model: str, keys: list[bytes]) -> list[tuple]:
+        """Rows (``columns``) of these keys of ``model``; none when the file cannot be read."""
+        rows: list[tuple] = []
         with self._lock:
             try:
                 for i in range(0, len(keys), _CHUNK):
                     part = keys[i : i + _CHUNK]
                     rows += self._db.execute(
-                        "SELECT key, scale, vector FROM sentence_vectors "
-                        f"WHERE model=? AND key IN ({','.join('?' * len(part))})",
+                        f"SELECT {columns} FROM sentence_vectors WHERE model=? AND key IN ({','.join('?' * len(part))})",
                         (model, *part),
                     ).fetchall()
             except sqlite3.Error:
-                return {}  # the caller embeds what it does not find
+                return []  # the caller embeds what it does not find
+        return rows
+
+    def get(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those ``texts`` that have one."""
+        by_key = {text_key(t): t for t in texts}
+        rows = self._select("key, scale, vector", model, list(by_key))
         if not rows:
             return {}
         codes = np.stack([np.frombuffer(blob, dtype=np.int8) for _, _, blob in rows])
@@ -135,9 +138,10 @@ class SentenceStore:
         return {by_key[key]: vector for (key, _, _), vector in zip(rows, vectors)}
 
     def missing(self, model: str, texts: Sequence[str]) -> list[str]:
-        """Those ``texts`` that have no vector of ``model`` yet."""
-        have = self.get(model, texts)
-        return [t for t in texts if t not in have]
+        """Those ``texts`` that have no vector of ``model`` yet (their keys looked up, no vector read)."""
+        keys = [text_key(t) for t in texts]
+        have = {key for (key,) in self._select("key", model, keys)}
+        return [t for t, key in zip(texts, keys) if key not in have]
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         if not len(texts):

@@ -139,8 +139,8 @@ class AnswerSettings(BaseModel):
         ge=0,
         le=200,
         description=(
-            "Sentences embedded per question, picked by passage score and word overlap (0: all). Embedding "
-            "candidate sentences is most of an answer's time."
+            "Sentences scored per question, picked by passage score and word overlap (0: all); the ones "
+            "near a decision are embedded again by the full model, most of an answer's time."
         ),
     )
     max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
