@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from qa.sentences import SentenceStore, candidate_spans, dequantize, fill, quantize, sentence_texts
 
@@ -66,8 +67,6 @@ def test_store_gets_what_was_put_by_model_and_fill_embeds_each_sentence_once(tmp
 
 
 def test_a_damaged_store_is_set_aside_and_replaced(tmp_path: Path) -> None:
-    import pytest
-
     path = tmp_path / "sentences.sqlite3"
     path.write_bytes(b"this is not a database, it was cut short by a full disk" * 100)
     with pytest.warns(UserWarning, match="could not be read"):
