@@ -7,9 +7,7 @@ any --pool folders, each given a random date and outlet so filtered queries are 
 The first --distinct passages are embedded (once; cached under benchmarks/data/), the rest
 of the 10,000 are copies of those articles (text and vectors) under new ids, dates and outlets.
 
-The answerer reads its candidates' int8 sentence vectors from the index (qa.sentences): they are
-embedded here for every article that lacks them, as ingest would have. "ask_cold" gives each question
-a new answerer, so nothing is remembered in memory between questions.
+"ask_cold" gives each question a new answerer, as a fresh process would.
 
     nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus
 
@@ -36,10 +34,9 @@ sys.path.insert(0, str(ROOT))
 from qa.chain import QAChain, make_answerer  # noqa: E402
 from qa.chunk import chunk, split_sentences  # noqa: E402
 from qa.clean import Article, ArticleMeta, clean  # noqa: E402
-from qa.embed import sentence_scorer  # noqa: E402
 from qa.evaluate import load_questions  # noqa: E402
 from qa.index import passage_id  # noqa: E402
-from qa.ingest import embedding_text, fill_sentences, fingerprint, ingest_folder  # noqa: E402
+from qa.ingest import embedding_text, fingerprint, ingest_folder  # noqa: E402
 from qa.lexical import LexicalIndex  # noqa: E402
 from qa.load import LoadError, discover, read  # noqa: E402
 from qa.retrieve import SearchFilters  # noqa: E402
@@ -146,7 +143,7 @@ def time_asks(chain: QAChain, questions: list[str], *, cold: bool) -> dict[str, 
     samples = []
     for q in questions:
         if cold:
-            chain.answerer = make_answerer(chain.settings, chain.embedder, chain.index)
+            chain.answerer = make_answerer(chain.settings)
         started = time.perf_counter()
         chain.ask(q)
         samples.append(time.perf_counter() - started)
@@ -175,8 +172,6 @@ def main() -> int:
             ingest_folder(ROOT / "seeds", chain.index, chain.embedder, settings.chunk, progress=False)
         else:
             build_synthetic(chain, sentence_pool([ROOT / "seeds", *args.pool]), size, args.distinct)
-        indexed = {a.doc_id: a.fingerprint for a in chain.index.articles()}
-        fill_sentences(chain.index, sentence_scorer(chain.embedder), indexed, settings.chunk, log=lambda m: print(m, file=sys.stderr))
         chain.lexical()  # built here if the collection changed since it was last built
         started = time.perf_counter()
         LexicalIndex.open(chain.index)

@@ -139,10 +139,7 @@ def server_memory(env: dict[str, str], idle_s: float = 5.0) -> dict:
 def latency(chain, qs: list[str]) -> dict:  # noqa: ANN001 - a QAChain
     """Retrieval alone and retrieval + answer per question, then the answers again with the cache cold.
 
-    The answerer remembers sentence vectors across questions, and the generated corpora repeat the
-    seeds' sentences, so later questions find some of theirs already embedded. ``ask_cold_ms``
-    gives each question a new answerer (an empty sentence cache), as a corpus whose questions
-    share no passages would.
+    ``ask_cold_ms`` gives each question a new answerer, as a fresh process would.
     """
     from qa.chain import make_answerer
 
@@ -157,7 +154,7 @@ def latency(chain, qs: list[str]) -> dict:  # noqa: ANN001 - a QAChain
         retrieve_ms.append((t1 - t0) * 1000)
         ask_ms.append((t2 - t1) * 1000)
     for q in qs:
-        chain.answerer = make_answerer(chain.settings, chain.embedder, chain.index)
+        chain.answerer = make_answerer(chain.settings)
         t0 = time.perf_counter()
         chain.ask(q)
         cold_ms.append((time.perf_counter() - t0) * 1000)
@@ -214,7 +211,6 @@ def growth(work: Path, sizes: list[int], qs: list[str], real_up_to: int = 1000) 
     from qa.chain import QAChain, embedder_for
     from qa.chunk import chunk
     from qa.clean import clean
-    from qa.embed import sentence_scorer
     from qa.ingest import embedding_text, ingest_folder
     from qa.load import read
     from qa.settings import Settings
@@ -229,10 +225,8 @@ def growth(work: Path, sizes: list[int], qs: list[str], real_up_to: int = 1000) 
         s = settings.with_overrides(data_dir=work / f"index-{size}", collection=f"g{size}")
         chain = QAChain(s, embedder=real)
         start = time.perf_counter()
-        # random passage vectors, but the answerer's sentence vectors are the real scorer's: the seeds'
-        # sentences repeat, so they cost little to embed, and questions read them as on a real index
-        report = ingest_folder(corpus, chain.index, RandomUnitEmbedder(real.name), s.chunk, progress=False, log=quiet,
-                               scorer=sentence_scorer(real))
+        # random passage vectors: the growth rows time the index, not the model (estimated below)
+        report = ingest_folder(corpus, chain.index, RandomUnitEmbedder(real.name), s.chunk, progress=False, log=quiet)
         without_model = time.perf_counter() - start
         if throughput is None:
             sample = []

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from qa.answer import Answerer, ExtractiveAnswerer, StreamingAnswerer
+from qa.reader import get_reader
 from qa.cite import Answer
 from qa.embed import Embedder, get_embedder
 from qa.index import Index
@@ -51,14 +52,14 @@ def embedder_for(settings: Settings) -> Embedder:
     return get_embedder(e.model, e.device, e.batch_size, e.backend, e.cache_dir)
 
 
-def make_answerer(settings: Settings, embedder: Embedder, index: Index | None = None) -> Answerer:
-    """The configured answer backend; the offline one reads sentence vectors from ``index`` when given."""
+def make_answerer(settings: Settings) -> Answerer:
+    """The configured answer backend: the LLM when one is configured, else the span reader."""
     backend = settings.answer.backend
     if backend == "llm" or (backend == "auto" and settings.llm.base_url):
         from qa.llm import LLMAnswerer
 
         return LLMAnswerer(settings.llm)
-    return ExtractiveAnswerer(embedder, settings.answer, index.sentences if index is not None else None)
+    return ExtractiveAnswerer(get_reader(settings.answer.reader_file, settings.embedding.cache_dir), settings.answer)
 
 
 class QAChain:
@@ -68,7 +69,7 @@ class QAChain:
         self.settings = settings
         self.index = index or open_index(settings)
         self.embedder = embedder or embedder_for(settings)
-        self.answerer = make_answerer(settings, self.embedder, self.index)
+        self.answerer = make_answerer(settings)
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()  # the chat page's threads: one opens (or rebuilds) it, the rest wait
         self.verifier = Verifier(self.embedder)

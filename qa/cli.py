@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 import warnings
@@ -25,6 +26,42 @@ ASK_EXAMPLE = "How many peshmerga did Turkey train?"
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="index folder (default: $QA_DATA_DIR or ./data)")
     parser.add_argument("--collection", help="collection name (default: $QA_COLLECTION or 'articles')")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show the libraries' log lines and warnings")
+
+
+QA_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+class OwnLines(logging.Filter):
+    """Lets through qa's own log records (INFO and up) and the libraries' errors; everything when verbose."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose:
+            return True
+        own = record.name == "qa" or record.name.startswith("qa.")
+        return record.levelno >= (logging.INFO if own else logging.ERROR)
+
+
+def quiet_libraries(command: str, verbose: bool) -> None:
+    """One stderr handler for every logger, so no library installs its own (logging.warning() would),
+    showing qa's lines and hiding the libraries' chatter unless ``verbose``; warnings become one line,
+    and only qa's own are shown unless ``verbose``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"qa {command}: %(name)s: %(message)s" if verbose else f"qa {command}: %(message)s"))
+    handler.addFilter(OwnLines(verbose))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        if verbose or str(Path(filename).resolve()).startswith(QA_PACKAGE):
+            print(f"qa {command}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line_warning
 
 
 def _iso_day(value: str) -> dt.date:
@@ -164,15 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     from qa.embed import ModelNotFound
     from qa.evaluate import EvalInputError
     from qa.index import IndexUnusable
+    from qa.reader import ReaderMissing
 
-    def one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-        print(f"qa {args.command}: warning: {message}", file=sys.stderr)
-
-    warnings.showwarning = one_line_warning
+    quiet_libraries(args.command, args.verbose)
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
-    except (QuestionError, ModelNotFound, IndexUnusable, EvalInputError, AccessError, OSError) as exc:
+    except (QuestionError, ModelNotFound, ReaderMissing, IndexUnusable, EvalInputError, AccessError, OSError) as exc:
         print(f"qa {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -11,10 +11,6 @@ ships, fully offline; heavy imports happen on first use, not at import time.
 
 Both give the same vectors (cosine >= 0.9999) and both are named after the
 model, so an index built with one is queried with the other.
-
-:func:`sentence_scorer` gives the embedder the offline answerer scores candidate
-sentences with first: for ONNX, an int8 copy of the same export (``quantize_onnx``),
-about 3x faster on CPU; questions and passages always use the full model.
 """
 
 from __future__ import annotations
@@ -160,8 +156,6 @@ class SentenceTransformerEmbedder:
 
 # Bump when export_onnx() changes what it writes, so that cached files are re-exported.
 ONNX_EXPORT_VERSION = 1
-# Bump when quantize_onnx() changes what it writes, so that cached int8 copies are rebuilt.
-INT8_VERSION = 1
 # A batch of texts pads them all to its longest; a text shorter than this share of it starts a new batch.
 MIN_FILL = 0.8
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -260,65 +254,26 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     return target
 
 
-def int8_cache_path(onnx_path: Path) -> Path:
-    """Where the int8 copy of the ONNX export at ``onnx_path`` lives: beside it, named after it."""
-    return onnx_path.with_name(f"{onnx_path.stem}-int8v{INT8_VERSION}.onnx")
-
-
-def quantize_onnx(source: Path, target: Path) -> Path:
-    """Write an int8 dynamically quantised copy of the ONNX graph ``source`` to ``target`` (atomically).
-
-    Weights become int8, one scale per output channel (per-tensor scales moved sentence similarities
-    up to three times as far from the fp32 model's); activations are quantised per run by ONNX
-    Runtime, which uses the CPU's int8 dot-product instructions (AVX-512 VNNI, AVX2) for the matrix
-    products. Needs the ``onnx`` package, no torch.
-    """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        quantize_dynamic(
-            Path(source), Path(tmp), weight_type=QuantType.QInt8, per_channel=True,
-            op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True},
-        )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
-
-
 class OnnxEmbedder:
     """The sentence-transformers pipeline (tokenize → transformer → mean pooling → L2 normalise)
-    on ONNX Runtime and ``tokenizers``, without torch. Exports and caches the ONNX graph on first use.
-
-    With ``int8`` it runs the int8 copy of that graph instead (built on first use, cached beside it):
-    close to the full model's vectors, not equal, so it is named apart and never used for an index.
-    """
+    on ONNX Runtime and ``tokenizers``, without torch. Exports and caches the ONNX graph on first use."""
 
     def __init__(
         self,
         model: str = PACKAGED_MODEL,
         batch_size: int = 32,
         cache_dir: str | Path = DEFAULT_CACHE_DIR,
-        *,
-        int8: bool = False,
     ) -> None:
         self.model = model
-        self.name = f"{model} (int8 v{INT8_VERSION})" if int8 else model
+        self.name = model
         self.path = resolve_model_path(model)
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir)
         self.max_seq_length = check_mean_pooling_pipeline(Path(self.path))
         self.onnx_path = onnx_cache_path(model, Path(self.path), self.cache_dir)
-        self.model_file = int8_cache_path(self.onnx_path) if int8 else self.onnx_path
         self.exported = False  # whether this instance had to export the graph
-        self.quantized = False  # whether this instance had to build the int8 copy
         self._session = None
         self._tokenizer = None
-        self._scorer: OnnxEmbedder | None = None
         self._lock = threading.Lock()  # the chat page may embed from several threads
 
     def _load(self):  # noqa: ANN202 - onnxruntime is imported lazily
@@ -334,9 +289,6 @@ class OnnxEmbedder:
         if not self.onnx_path.exists():
             export_onnx(Path(self.path), self.onnx_path)
             self.exported = True
-        if not self.model_file.exists():
-            quantize_onnx(self.onnx_path, self.model_file)
-            self.quantized = True
         tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
         # tokenizer.json pads to a fixed 128 and truncates at 128; sentence-transformers uses
         # max_seq_length (256) and pads each batch to its longest text, which _embed_batch does.
@@ -348,7 +300,7 @@ class OnnxEmbedder:
         # Idle worker threads sleep instead of spinning: spinning threads fight Chroma's and the
         # tokenizer's threads (and anything else on a small machine) for the same cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in session.get_inputs()]
         self._tokenizer = tokenizer
         self._session = session  # last: a set session means everything is ready
@@ -406,25 +358,6 @@ class OnnxEmbedder:
         if bar is not None:
             bar.close()
         return vectors
-
-    def scorer(self) -> OnnxEmbedder:
-        """This model's int8 twin: what :func:`sentence_scorer` gives for ONNX."""
-        with self._lock:
-            if self._scorer is None:
-                self._scorer = OnnxEmbedder(self.model, self.batch_size, self.cache_dir, int8=True)
-            return self._scorer
-
-
-def sentence_scorer(embedder: Embedder) -> Embedder:
-    """The embedder the offline answerer scores candidate sentences with first.
-
-    Embedding a question's ~14 candidate sentences is most of a warm answer's time. For ONNX this
-    is the int8 copy of the model, 2.6-3x faster per sentence on a 2-core AVX-512 VNNI CPU, with similarities
-    within 0.05 of the full model's (README, "Speed on this machine"); the answerer scores the
-    few sentences that decide its answer again with the full model. Other backends (torch, a GPU)
-    score with the embedder itself.
-    """
-    return embedder.scorer() if isinstance(embedder, OnnxEmbedder) else embedder
 
 
 def pick_backend(backend: str, device: str = "cpu") -> str:

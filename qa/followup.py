@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.spans import Kind, expected_kind
+from qa.kinds import Kind, expected_kind
 from qa.text import STOPWORDS, WORD
 
 MAX_CONTEXT_TERMS = 8  # key words carried over; more would drown the follow-up's own words

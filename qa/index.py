@@ -29,7 +29,6 @@ from langchain_core.documents import Document
 from qa import vectors
 from qa.chunk import Passage
 from qa.clean import Article, ArticleMeta
-from qa.sentences import SentenceStore
 
 
 class IndexUnusable(RuntimeError):
@@ -161,7 +160,6 @@ class Index:
             self._db.execute("ALTER TABLE articles ADD COLUMN minhash BLOB")
         self._db.execute(_DUPLICATES_SCHEMA)
         self._db.commit()
-        self.sentences = SentenceStore(self.data_dir / "sentences.sqlite3")
 
     @functools.cached_property
     def _collection(self):  # noqa: ANN202 - a chromadb Collection; opened on first use (importing chromadb costs ~1 s)
@@ -419,4 +417,3 @@ class Index:
 
     def close(self) -> None:
         self._db.close()
-        self.sentences.close()

@@ -25,17 +25,14 @@ import numpy as np
 from qa.chunk import Passage, chunk
 from qa.clean import Article, clean
 from qa.dedup import DuplicateFinder, signature
-from qa.embed import Embedder, sentence_scorer
+from qa.embed import Embedder
 from qa.index import Index, NewArticle
 from qa.load import LoadError, RawDocument, Skipped, discover, read_all
-from qa.sentences import fill
 from qa.settings import ChunkSettings
 
 # Articles are embedded and stored together in batches of about this many passages: what an
 # interrupted ingest can lose, at most.
 _EMBED_BATCH_PASSAGES = 64
-# Articles whose missing sentence vectors are embedded and stored together.
-_FILL_BATCH_ARTICLES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
 _EMBEDDING_TEXT_VERSION = 2
 # Bump when cleaning or metadata rules change, so that unchanged files are cleaned again.
@@ -106,18 +103,8 @@ def ingest_folder(
     prune: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
-    scorer: Embedder | None = None,
 ) -> IngestReport:
-    """Bring ``index`` up to date with the articles in ``folder`` (and, with ``prune``, only those).
-
-    Besides its passages, each article's sentences are embedded by ``scorer`` (by default
-    :func:`qa.embed.sentence_scorer` of ``embedder``, the int8 model for ONNX) for the answerer
-    (:mod:`qa.sentences`); unchanged articles indexed before sentence vectors were kept get theirs
-    here too. When the scorer is ``embedder`` itself (torch, a GPU) no sentence vectors are kept:
-    the answerer scores with the full model at question time, and ingest costs no more.
-    """
-    scorer = scorer or sentence_scorer(embedder)
-    keep_sentences = scorer is not embedder
+    """Bring ``index`` up to date with the articles in ``folder`` (and, with ``prune``, only those)."""
     paths, skipped = discover(folder)
     report = IngestReport(skipped=list(skipped))
     ledger = index.ledger()
@@ -173,12 +160,7 @@ def ingest_folder(
         else:
             _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
 
-    # 4. Sentence vectors for unchanged articles that lack them (indexed before they were kept).
-    if keep_sentences:
-        indexed = {d: ledger[d].fingerprint for d in report.unchanged if ledger[d].fingerprint is not None}
-        fill_sentences(index, scorer, indexed, chunking, progress=progress, log=log)
-
-    # 5. Embed and store, a batch of articles at a time; articles with passages of like length
+    # 4. Embed and store, a batch of articles at a time; articles with passages of like length
     # go together, so that the model pads little (each batch is sorted by length again inside).
     pending.sort(key=lambda item: -max(len(p.text) for p in item.passages))
     total = sum(len(p.passages) for p in pending)
@@ -191,9 +173,9 @@ def ingest_folder(
         batch.append(item)
         batched += len(item.passages)
         if batched >= _EMBED_BATCH_PASSAGES:
-            _flush(batch, index, embedder, scorer if keep_sentences else None, report, bar)
+            _flush(batch, index, embedder, report, bar)
             batched = 0
-    _flush(batch, index, embedder, scorer if keep_sentences else None, report, bar)
+    _flush(batch, index, embedder, report, bar)
     if bar is not None:
         bar.close()
     return report
@@ -227,41 +209,13 @@ def _judge(
     pending.append(_Pending(article, fp, key, sig, passages, entry is not None and entry.fingerprint is not None))
 
 
-def fill_sentences(
-    index: Index, scorer: Embedder, indexed: dict[str, str], chunking: ChunkSettings, *, progress: bool = False,
-    log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
-) -> None:
-    """Embed the sentences of those ``indexed`` articles (doc_id: fingerprint) that have no vectors of ``scorer`` yet."""
-    done = index.sentences.done(scorer.name)
-    lacking = [doc_id for doc_id, fp in indexed.items() if fp not in done]
-    if not lacking:
-        return
-    log(f"embedding the sentences of {len(lacking)} articles indexed before sentence vectors were kept")
-    bar = _progress(len(lacking), enabled=progress, unit="article", desc="sentences")
-    for i in range(0, len(lacking), _FILL_BATCH_ARTICLES):
-        articles = []
-        for doc_id in lacking[i : i + _FILL_BATCH_ARTICLES]:
-            stored = index.article(doc_id)
-            if stored is not None:
-                articles.append((stored.fingerprint, [p.text for p in chunk(doc_id, stored.text, chunking)]))
-        fill(index.sentences, scorer, articles)
-        if bar is not None:
-            bar.update(len(articles))
-    if bar is not None:
-        bar.close()
-
-
 def _flush(
-    batch: list[_Pending], index: Index, embedder: Embedder, scorer: Embedder | None, report: IngestReport,
-    bar,  # noqa: ANN001
+    batch: list[_Pending], index: Index, embedder: Embedder, report: IngestReport, bar,  # noqa: ANN001
 ) -> None:
     if not batch:
         return
     texts = [embedding_text(item.article, p) for item in batch for p in item.passages]
     vectors = embedder.embed(texts)
-    # before the articles are recorded as done, so that a finished article has its sentence vectors
-    if scorer is not None:
-        fill(index.sentences, scorer, [(item.fingerprint, [p.text for p in item.passages]) for item in batch])
     stored: list[NewArticle] = []
     offset = 0
     for item in batch:

@@ -39,6 +39,7 @@ class LLMAnswerer:
         self.model = ChatOpenAI(
             base_url=settings.base_url, model=settings.model, api_key=settings.api_key,
             temperature=settings.temperature, timeout=settings.timeout, max_retries=1,
+            max_tokens=settings.max_tokens,
         )
 
     def _failed(self, exc: Exception) -> LLMUnavailable:

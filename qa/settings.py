@@ -68,8 +68,8 @@ class EmbeddingSettings(BaseModel):
     cache_dir: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "qa",
         description=(
-            "Where the exported ONNX model is kept (default ~/.cache/qa), keyed by the model's weights and "
-            "config, so a different model never reuses it. A leading '~' is expanded."
+            "Where the ONNX exports of the embedding model and of the span reader are kept (default ~/.cache/qa), "
+            "keyed by their weights and config, so a different model never reuses one. A leading '~' is expanded."
         ),
     )
 
@@ -124,24 +124,17 @@ class AnswerSettings(BaseModel):
             "else 'extractive'. Every backend's answer is verified against its citations (qa.verify)."
         ),
     )
-    min_support: float = Field(
-        0.45,
-        ge=0.0,
-        le=1.0,
+    min_confidence: float | None = Field(
+        None,
         description=(
-            "Refuse when the best supporting sentence scores below this (0..1, a blend of semantic "
-            "similarity and question-term overlap); a sentence from another article is quoted beside the "
-            "best one only when it scores at least this. Calibrated on eval/questions.yaml and the benchmarks."
+            "Refuse when the span reader's confidence in its best span is at or below this; another article "
+            "is quoted beside the best one only when its span clears it too. None: the threshold calibrated "
+            "on the reader's held-back validation articles, stored in the model file. Higher refuses more."
         ),
     )
-    max_candidates: int = Field(
-        14,
-        ge=0,
-        le=200,
-        description=(
-            "Sentences scored per question, picked by passage score and word overlap (0: all); the ones "
-            "near a decision are embedded again by the full model, most of an answer's time."
-        ),
+    reader_file: Path = Field(
+        Path(__file__).parent / "models" / "reader.safetensors",
+        description="The span reader's model file (python -m qa.train reader writes one).",
     )
     max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
 
@@ -166,6 +159,8 @@ class LLMSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 answers the same way each time.")
     timeout: float = Field(60.0, gt=0, description="Seconds to wait for the server before giving up with an error.")
+    max_tokens: int = Field(512, ge=16, le=32_768, description="Longest reply asked of the model, in tokens; a model "
+                            "that runs on is cut off here (answers are at most four sentences).")
 
 
 class ServerSettings(BaseModel):

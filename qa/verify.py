@@ -105,12 +105,18 @@ def _normal(text: str) -> str:
     return " ".join(words(text))
 
 
+# Content words a claim may add around its verbatim quotations ("He said", "according to Reuters").
+FRAME_WORDS = 3
+
+
 def _verbatim(claim: str, evidence: str) -> bool:
-    """The claim, or every quotation in it, appears word for word in the evidence."""
+    """The claim, or every quotation in it, appears word for word in the evidence; a claim that
+    says more than a short frame around its quotations is not verbatim (its own words are judged)."""
     evidence_n = f" {_normal(evidence)} "
     quotes = _QUOTE.findall(claim)
     if quotes:
-        return all(f" {_normal(q)} " in evidence_n for q in quotes)
+        framed = len(content_terms(_QUOTE.sub(" ", claim))) <= FRAME_WORDS
+        return framed and all(f" {_normal(q)} " in evidence_n for q in quotes)
     claim_n = _normal(claim)
     return bool(claim_n) and f" {claim_n} " in evidence_n
 

@@ -52,23 +52,6 @@ def test_ask_text_lists_numbered_sources(data_dir: Path) -> None:
     assert "1,600 peshmerga fighters" in source
 
 
-def test_a_damaged_sentence_store_is_a_one_line_warning_and_the_answer_stands(data_dir: Path, tmp_path: Path) -> None:
-    import shutil
-
-    copy = tmp_path / "data"
-    shutil.copytree(data_dir, copy)
-    for extra in copy.glob("sentences.sqlite3-*"):
-        extra.unlink()
-    (copy / "sentences.sqlite3").write_bytes(b"\x00garbage" * 500)  # e.g. cut short by a full disk
-    result = run(["-m", "qa", "ask", PESHMERGA], copy)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "1,600 [1]"
-    warning, = result.stderr.strip().splitlines()
-    assert warning.startswith("qa ask: warning: ") and "set aside as sentences.sqlite3.damaged-" in warning
-    result = run(["-m", "qa", "ingest"], copy)  # the next ingest fills the new store
-    assert result.returncode == 0 and "embedding the sentences of 5 articles" in result.stderr, result.stderr
-
-
 def test_ingest_script_reports_bad_files_and_ingests_the_rest(tmp_path: Path, seeds_copy: Path) -> None:
     (seeds_copy / "broken.txt").write_bytes(b"\x00\x00garbage")
     result = run(["ingest.py", str(seeds_copy), "--quiet"], tmp_path / "data")

@@ -72,3 +72,12 @@ def test_answer_metrics_by_definition() -> None:
 
     rows = [row(True, 1.0, (2, 2, 2, 2)), row(True, 0.5, (2, 1, 3, 1)), row(False, None, (1, 0, 1, 0))]
     assert answer_metrics(rows) == {"answer_f1": 0.75, "citation_recall": 0.6, "citation_precision_alce": 0.5}
+
+
+def test_a_verbatim_quotation_does_not_carry_the_claims_around_it() -> None:
+    from qa.verify import _verbatim
+
+    assert _verbatim("He said “the country had trained 1,600 peshmerga fighters”.", QUOTE_1)
+    padded = "Turkey trained 45,000 police officers and sent 900 tanks, according to “the country had trained 1,600 peshmerga”."
+    assert not _verbatim(padded, QUOTE_1)
+    assert lexical_support(padded, QUOTE_1) == 0.0  # its own numbers are not in the passage: unsupported

@@ -1,0 +1,189 @@
+"""Stage 6a, read: the trained span reader, run on ONNX Runtime.
+
+The model file the project ships (``qa/models/reader.safetensors``, made by ``python -m qa.train
+reader``) holds only low-rank adapters and heads for the packaged all-MiniLM-L6-v2. On first use
+the adapters are merged into the base weights and the result is exported to ONNX in the cache
+(that one time imports torch), keyed by both files, as the embedder's export is.
+
+:meth:`Reader.read` gives, for each passage, its best answer span and how strongly the reader
+believes the passage answers the question at all (``SpanScore.confidence``, compared with the
+threshold calibrated on the held-back validation articles when the model was trained).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.embed import DEFAULT_CACHE_DIR, PACKAGED_MODEL, resolve_model_path
+from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, decision_value, make_windows, pad
+
+READER_FILE = Path(__file__).parent / "models" / "reader.safetensors"
+# Bump when export_reader() changes what it writes, so that cached exports are rebuilt.
+READER_EXPORT_VERSION = 1
+OUTPUTS = ("start_logits", "end_logits", "answerable")
+# Windows per forward pass: a question's five passages are one or two batches.
+BATCH = 8
+
+
+class ReaderMissing(RuntimeError):
+    """The reader's model file is not where the settings say."""
+
+
+def read_meta(path: Path) -> dict:
+    """The JSON the training run stored in the model file's header (threshold, decision rule, scores)."""
+    from safetensors import safe_open
+
+    if not path.is_file():
+        raise ReaderMissing(f"reader model {path} not found (train one: python -m qa.train reader --data PATH)")
+    with safe_open(str(path), framework="numpy") as f:
+        header = f.metadata() or {}
+    if "qa_reader" not in header:
+        raise ReaderMissing(f"{path} is not a qa reader file (no qa_reader header)")
+    return json.loads(header["qa_reader"])
+
+
+def reader_cache_path(reader_file: Path, base_dir: Path, cache_dir: Path) -> Path:
+    key = hashlib.sha256(f"v{READER_EXPORT_VERSION}".encode())
+    key.update(hashlib.sha256(reader_file.read_bytes()).digest())
+    weights = base_dir / "model.safetensors"
+    st = weights.stat()
+    key.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return Path(cache_dir).expanduser() / "onnx" / f"reader-{key.hexdigest()[:16]}.onnx"
+
+
+def export_reader(base_dir: Path, reader_file: Path, target: Path) -> Path:
+    """Merge the adapters into the base weights and export the reader to ``target`` (atomically)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import torch
+    from transformers.utils import logging as transformers_logging
+
+    from qa.reader_model import load_reader
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    model, _ = load_reader(str(base_dir), reader_file, attention="eager")
+    model = model.merge().eval()
+    sample = torch.ones((2, 8), dtype=torch.long)
+    mask = sample.clone()
+    mask[1, 5:] = 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model, (sample, mask, torch.zeros_like(sample)), tmp,
+                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=list(OUTPUTS),
+                dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                              "token_type_ids": {0: "batch", 1: "sequence"}, "start_logits": {0: "batch", 1: "sequence"},
+                              "end_logits": {0: "batch", 1: "sequence"}, "answerable": {0: "batch"}},
+                opset_version=17, dynamo=False,
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's verdict on one passage: its best span (or None) and the confidence that it answers."""
+
+    span: SpanScore | None
+    confidence: float
+
+
+class Reader:
+    """Reads passages for a question; exports and caches its ONNX graph on first use. Thread-safe."""
+
+    def __init__(self, reader_file: Path = READER_FILE, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
+        self.reader_file = Path(reader_file)
+        self.meta = read_meta(self.reader_file)
+        self.threshold = float(self.meta["threshold"])
+        self.decision = str(self.meta["decision"])
+        self.base_dir = Path(resolve_model_path(PACKAGED_MODEL))
+        self.onnx_path = reader_cache_path(self.reader_file, self.base_dir, Path(cache_dir))
+        self.exported = False
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            if not self.onnx_path.exists():
+                export_reader(self.base_dir, self.reader_file, self.onnx_path)
+                self.exported = True
+            tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._tokenizer = tokenizer
+            self._session = onnxruntime.InferenceSession(str(self.onnx_path), options,
+                                                         providers=["CPUExecutionProvider"])
+
+    def confidence(self, span: SpanScore) -> float:
+        """How far the span clears "no answer", by the decision rule chosen on validation; > threshold answers."""
+        return float(decision_value(self.decision, span.margin, span.answerable))
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """For each passage, its best span over all its windows and the reader's confidence in it."""
+        self._load()
+        windows, owner = [], []
+        for i, text in enumerate(passages):
+            for w in make_windows(self._tokenizer, question, text, MAX_TOKENS, STRIDE):
+                windows.append(w)
+                owner.append(i)
+        best: dict[int, SpanScore] = {}
+        nulls: dict[int, float] = {}
+        answerable: dict[int, float] = {}
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        for b in range(0, len(order), BATCH):
+            idx = order[b:b + BATCH]
+            ids, mask, types = pad([windows[i] for i in idx])
+            start, end, ans = self._session.run(
+                list(OUTPUTS), {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+            for row, i in enumerate(idx):
+                s = best_span(windows[i], start[row], end[row], float(ans[row]))
+                p = owner[i]
+                if s is not None and (p not in best or s.span > best[p].span):
+                    best[p] = s
+                nulls[p] = min(nulls.get(p, np.inf), float(start[row][0] + end[row][0]))
+                answerable[p] = max(answerable.get(p, -np.inf), float(ans[row]))
+        out = []
+        for p in range(len(passages)):
+            s = best.get(p)
+            if s is None:
+                out.append(Reading(None, -np.inf))
+                continue
+            s = SpanScore(s.start, s.end, s.span, nulls[p], answerable[p])
+            out.append(Reading(s, self.confidence(s)))
+        return out
+
+
+@lru_cache(maxsize=2)
+def get_reader(reader_file: Path = READER_FILE, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> Reader:
+    """One shared reader per model file and process."""
+    return Reader(Path(reader_file), cache_dir)

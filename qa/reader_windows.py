@@ -1,0 +1,129 @@
+"""How the span reader sees a question and a passage: token windows, and spans decoded from scores.
+
+Shared by training (:mod:`qa.train`) and answering (:mod:`qa.reader`), so the model reads at
+question time exactly what it was trained on: ``[CLS] question [SEP] passage window [SEP]``,
+long passages in overlapping windows, position 0 (``[CLS]``) standing for "no answer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_TOKENS = 256  # a window's length, question and special tokens included
+MAX_QUESTION_TOKENS = 64
+STRIDE = 96  # tokens two consecutive windows of one passage share
+MAX_ANSWER_TOKENS = 30
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input: a question and a slice of one passage, with each token's place in the passage."""
+
+    ids: list[int]
+    type_ids: list[int]
+    offsets: list[tuple[int, int] | None]  # character span in the passage; None for question/special tokens
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def make_windows(tokenizer, question: str, context: str,  # noqa: ANN001 - tokenizers.Tokenizer
+                 max_tokens: int = MAX_TOKENS, stride: int = STRIDE) -> list[Window]:
+    """``[CLS] question [SEP] window [SEP]`` for every window of ``context`` (at least one)."""
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
+    encoded = tokenizer.encode(context, add_special_tokens=False)
+    c_ids, c_offsets = encoded.ids, encoded.offsets
+    budget = max_tokens - len(q_ids) - 3
+    step = max(1, budget - stride)
+    head = [cls_id, *q_ids, sep_id]
+    windows = []
+    start = 0
+    while True:
+        piece = slice(start, start + budget)
+        ids = head + c_ids[piece] + [sep_id]
+        n = len(c_ids[piece])
+        windows.append(Window(
+            ids=ids,
+            type_ids=[0] * len(head) + [1] * (n + 1),
+            offsets=[None] * len(head) + [tuple(o) for o in c_offsets[piece]] + [None],
+        ))
+        if start + budget >= len(c_ids):
+            return windows
+        start += step
+
+
+def token_span(window: Window, char_start: int, char_end: int) -> tuple[int, int]:
+    """The window's token positions covering characters [char_start, char_end), or (0, 0) if it lacks them."""
+    first = last = None
+    for i, off in enumerate(window.offsets):
+        if off is None:
+            continue
+        if first is None and off[0] <= char_start < off[1]:
+            first = i
+        if off[0] < char_end <= off[1]:
+            last = i
+    if first is None or last is None or last < first:
+        return 0, 0
+    return first, last
+
+
+def pad(windows: list[Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """input_ids, attention_mask, token_type_ids (int64), padded to the longest window."""
+    width = max(len(w) for w in windows)
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, w in enumerate(windows):
+        ids[row, : len(w)] = w.ids
+        mask[row, : len(w)] = 1
+        types[row, : len(w)] = w.type_ids
+    return ids, mask, types
+
+
+# How a span is weighed against "no answer"; training keeps the rule that scores best on validation.
+DECISIONS = ("margin", "answerable", "sum")
+
+
+def decision_value(kind: str, margin, answerable):  # noqa: ANN001, ANN201 - floats or numpy arrays
+    """``margin`` (span minus no-answer logits), the answerability logit, or their sum."""
+    return {"margin": margin, "answerable": answerable, "sum": margin + answerable}[kind]
+
+
+@dataclass(frozen=True)
+class SpanScore:
+    """The best answer span a window holds, against its "no answer" score."""
+
+    start: int  # characters in the passage
+    end: int
+    span: float  # start logit + end logit of the span
+    null: float  # start logit + end logit at [CLS]
+    answerable: float  # the answerability head's logit
+
+    @property
+    def margin(self) -> float:
+        """How much better the span scores than "no answer"."""
+        return self.span - self.null
+
+
+def best_span(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, answerable: float,
+              max_answer_tokens: int = MAX_ANSWER_TOKENS) -> SpanScore | None:
+    """The highest-scoring span with start <= end inside the passage part of ``window``."""
+    n = len(window)
+    allowed = np.array([o is not None for o in window.offsets] + [False] * (len(start_logits) - n))
+    s = np.where(allowed, start_logits, -np.inf)
+    e = np.where(allowed, end_logits, -np.inf)
+    # scores[i, j] = s[i] + e[j] for i <= j < i + max_answer_tokens
+    scores = s[:, None] + e[None, :]
+    i, j = np.indices(scores.shape)
+    scores[(j < i) | (j >= i + max_answer_tokens)] = -np.inf
+    flat = int(np.argmax(scores))
+    a, b = divmod(flat, scores.shape[1])
+    if not np.isfinite(scores[a, b]):
+        return None
+    start_off, end_off = window.offsets[a], window.offsets[b]
+    assert start_off is not None and end_off is not None
+    return SpanScore(start_off[0], end_off[1], float(scores[a, b]),
+                     float(start_logits[0] + end_logits[0]), float(answerable))

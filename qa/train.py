@@ -1,0 +1,350 @@
+"""Train the span reader: ``python -m qa.train reader --data squad2.json``.
+
+Fine-tunes low-rank adapters on the packaged all-MiniLM-L6-v2 for extractive QA with a "no answer"
+option (SQuAD 2.0 layout), holding back whole articles for validation. After every epoch it scores
+the held-back questions (has-answer and no-answer halves apart), picks the refusal threshold that
+maximises validation F1, and writes the model file (safetensors: adapters + heads + that threshold).
+
+Fixed seed; torch on the CPU (or CUDA when present). Needs torch, which the default install has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader_windows import (
+    DECISIONS, MAX_TOKENS, STRIDE, Window, best_span, decision_value, make_windows, pad, token_span,
+)
+from qa.text import normalise_answer
+
+DEFAULT_OUT = Path(__file__).parent / "models" / "reader.safetensors"
+
+
+@dataclass(frozen=True)
+class Example:
+    qid: str
+    article: str
+    question: str
+    context: str
+    answers: tuple[str, ...]  # empty: unanswerable
+    start: int  # character offset of the first answer (-1 when unanswerable)
+
+
+@dataclass(frozen=True)
+class Feature:
+    example: int  # index into the examples
+    window: Window
+    start: int  # token labels (0, 0): no answer in this window
+    end: int
+
+
+def load_squad(path: Path) -> list[Example]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    out = []
+    for article in data:
+        for para in article["paragraphs"]:
+            for qa in para["qas"]:
+                answers = [] if qa.get("is_impossible") else qa["answers"]
+                out.append(Example(qa["id"], article["title"], qa["question"], para["context"],
+                                   tuple(a["text"] for a in answers),
+                                   answers[0]["answer_start"] if answers else -1))
+    return out
+
+
+def split_by_article(examples: list[Example], n_val: int, seed: int) -> tuple[list[Example], list[Example]]:
+    titles = sorted({e.article for e in examples})
+    held = set(random.Random(seed).sample(titles, n_val))
+    return [e for e in examples if e.article not in held], [e for e in examples if e.article in held]
+
+
+def featurise(tokenizer, examples: list[Example]) -> list[Feature]:  # noqa: ANN001
+    features = []
+    for i, ex in enumerate(examples):
+        for w in make_windows(tokenizer, ex.question, ex.context, MAX_TOKENS, STRIDE):
+            s, e = (token_span(w, ex.start, ex.start + len(ex.answers[0])) if ex.answers else (0, 0))
+            features.append(Feature(i, w, s, e))
+    return features
+
+
+def batches(features: list[Feature], size: int, rng: random.Random) -> list[list[Feature]]:
+    """Shuffled batches of similar length (little padding), in shuffled order."""
+    order = features[:]
+    rng.shuffle(order)
+    out = []
+    pool = size * 50
+    for i in range(0, len(order), pool):
+        group = sorted(order[i:i + pool], key=lambda f: len(f.window))
+        out.extend(group[j:j + size] for j in range(0, len(group), size))
+    rng.shuffle(out)
+    return out
+
+
+def f1(prediction: str, golds: tuple[str, ...]) -> float:
+    if not golds:
+        return float(not prediction)
+    pred = normalise_answer(prediction).split()
+    best = 0.0
+    for gold in (normalise_answer(g).split() for g in golds):
+        if not pred or not gold:
+            best = max(best, float(pred == gold))
+            continue
+        common = sum((Counter(pred) & Counter(gold)).values())
+        if common:
+            p, r = common / len(pred), common / len(gold)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def validate(model, examples: list[Example], features: list[Feature], batch_size: int = 64,  # noqa: ANN001
+             device: str = "cpu") -> dict:
+    """Validation F1 with refusal by each decision rule at its best threshold, and the halves apart."""
+    import torch
+
+    model.eval()
+    best: dict[int, tuple[float, str, float, float]] = {}  # example -> (span score, text, min null, max ans)
+    with torch.no_grad():
+        for i in range(0, len(features), batch_size):
+            chunk = features[i:i + batch_size]
+            ids, mask, types = (torch.from_numpy(a).to(device) for a in pad([f.window for f in chunk]))
+            start, end, ans = (t.float().cpu().numpy() for t in model(ids, mask, types))
+            for row, f in enumerate(chunk):
+                s = best_span(f.window, start[row], end[row], float(ans[row]))
+                if s is None:
+                    continue
+                text = examples[f.example].context[s.start:s.end]
+                old = best.get(f.example)
+                if old is None:
+                    best[f.example] = (s.span, text, s.null, s.answerable)
+                else:
+                    span, t = (s.span, text) if s.span > old[0] else old[:2]
+                    best[f.example] = (span, t, min(old[2], s.null), max(old[3], s.answerable))
+    model.train()
+    golds = [ex.answers for ex in examples]
+    texts = [best.get(i, (0.0, ""))[1] for i in range(len(examples))]
+    margin = np.array([best[i][0] - best[i][2] if i in best else -1e9 for i in range(len(examples))])
+    answerable = np.array([best[i][3] if i in best else -1e9 for i in range(len(examples))])
+    has = np.array([bool(g) for g in golds])
+    f_answer = np.array([f1(t, g) for t, g in zip(texts, golds)])  # F1 if it answers
+    report: dict = {"questions": len(examples), "has_answer_f1_forced": round(float(f_answer[has].mean()), 4)}
+    for kind in DECISIONS:
+        report[kind] = choose_threshold(decision_value(kind, margin, answerable), has, f_answer)
+    report["decision"] = max(DECISIONS, key=lambda k: report[k]["balanced_f1"])
+    return report
+
+
+def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
+                 val_articles: int, seed: int, limit: int | None, log: Path | None) -> dict:
+    import torch
+    from tokenizers import Tokenizer
+    from tqdm import tqdm
+
+    from qa.embed import PACKAGED_MODEL, resolve_model_path
+    from qa.reader_model import SpanReader, save_reader
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    base = resolve_model_path(PACKAGED_MODEL)
+    tokenizer = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+
+    train_ex, val_ex = split_by_article(load_squad(data), val_articles, seed)
+    if limit:
+        train_ex = random.Random(seed).sample(train_ex, min(limit, len(train_ex)))
+    train_f, val_f = featurise(tokenizer, train_ex), featurise(tokenizer, val_ex)
+    print(f"train: {len(train_ex)} questions, {len(train_f)} windows; validation: {len(val_ex)} questions "
+          f"from {sorted({e.article for e in val_ex})}", file=sys.stderr)
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = SpanReader(base, rank=rank).to(device)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    rng = random.Random(seed)
+    steps_per_epoch = -(-len(train_f) // batch_size)
+    total = steps_per_epoch * epochs
+    warmup = max(1, int(0.06 * total))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    ce = torch.nn.CrossEntropyLoss()
+    bce = torch.nn.BCEWithLogitsLoss()
+    history = []
+    step = 0
+    started = time.time()
+    for epoch in range(1, epochs + 1):
+        bar = tqdm(batches(train_f, batch_size, rng), desc=f"epoch {epoch}/{epochs}", unit="batch", file=sys.stderr)
+        running = 0.0
+        for batch in bar:
+            ids, mask, types = (torch.from_numpy(a).to(device) for a in pad([f.window for f in batch]))
+            starts = torch.tensor([f.start for f in batch], device=device)
+            ends = torch.tensor([f.end for f in batch], device=device)
+            has = (starts > 0).float()
+            s_logits, e_logits, a_logits = model(ids, mask, types)
+            loss = (ce(s_logits, starts) + ce(e_logits, ends)) / 2 + 0.5 * bce(a_logits, has)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            bar.set_postfix(loss=f"{running:.3f}")
+        report = validate(model, val_ex, val_f, device=device)
+        report.update(epoch=epoch, steps=step, minutes=round((time.time() - started) / 60, 1),
+                      train_questions=len(train_ex), train_windows=len(train_f))
+        history.append(report)
+        print(json.dumps(report), file=sys.stderr)
+        if log:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
+        decision = report["decision"]
+        save_reader(model, out, {
+            "decision": decision, "threshold": report[decision]["threshold"], "max_tokens": MAX_TOKENS,
+            "stride": STRIDE, "validation": {k: report[k] for k in (*DECISIONS, "has_answer_f1_forced")},
+            "epoch": epoch, "seed": seed, "lr": lr, "batch_size": batch_size,
+            "train_questions": len(train_ex), "validation_articles": sorted({e.article for e in val_ex}),
+        })
+        print(f"wrote {out} (epoch {epoch})", file=sys.stderr)
+    return history[-1]
+
+
+def choose_threshold(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray,
+                     negatives: np.ndarray | None = None) -> dict:
+    """The refusal threshold that maximises *balanced* F1: the mean of the has-answer half's F1 and the
+    no-answer half's refusal rate (itself the mean over the kinds of unanswerable question in
+    ``negatives``, one label per question, when given). Weighing the halves equally keeps the choice
+    independent of how many unanswerable questions the validation articles happen to hold (59% here,
+    adversarial ones), which plain SQuAD F1 would reward by refusing almost everything."""
+    labels = np.where(has, "", "unanswerable") if negatives is None else negatives
+    kinds = sorted(set(labels[~has]))
+    finite = conf[np.isfinite(conf)]
+    grid = np.unique(np.quantile(finite, np.linspace(0, 1, 401))) if finite.size else np.array([0.0])
+
+    def halves(t: float) -> tuple[float, dict[str, float]]:
+        answered = conf > t
+        return (float(np.where(answered, f_answer, 0.0)[has].mean()),
+                {k: float((~answered)[labels == k].mean()) for k in kinds})
+
+    def balanced(t: float) -> float:
+        has_f1, refused = halves(t)
+        return (has_f1 + float(np.mean(list(refused.values())))) / 2
+
+    th = float(max(grid, key=lambda t: balanced(float(t))))
+    has_f1, refused = halves(th)
+    answered = conf > th
+    return {"threshold": round(th, 4), "balanced_f1": round(balanced(th), 4),
+            "squad_f1": round(float(np.where(answered, f_answer, (~has).astype(float)).mean()), 4),
+            "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
+            **{f"refused_{k}": round(v, 4) for k, v in refused.items()},
+            "has_answer_f1_forced": round(float(f_answer[has].mean()), 4)}
+
+
+def distractors(example: Example, paragraphs: list[str], n: int) -> list[str]:
+    """The ``n`` other paragraphs of the example's article that share most words with its question:
+    what retrieval puts beside the right passage."""
+    from qa.text import content_terms
+
+    q = set(content_terms(example.question))
+    others = [p for p in paragraphs if p != example.context]
+    return sorted(others, key=lambda p: -len(q & set(content_terms(p))))[:n]
+
+
+def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int, seed: int) -> dict:
+    """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them:
+    each question read with its paragraph among ``passages - 1`` look-alikes from the same article, the
+    most confident span answering; each answerable question also read among look-alikes without its
+    paragraph, where it must be refused (the articles do not say). Balanced F1 weighs the answerable
+    questions against the two kinds of unanswerable ones (SQuAD's adversarial ones, and these).
+    Rewrites the model file's header with the choice (the weights are unchanged)."""
+    from safetensors.numpy import load_file, save_file
+    from safetensors import safe_open
+
+    from qa.reader import Reader
+
+    _, val_ex = split_by_article(load_squad(data), val_articles, seed)
+    by_article: dict[str, list[str]] = {}
+    for e in val_ex:
+        if e.context not in by_article.setdefault(e.article, []):
+            by_article[e.article].append(e.context)
+    reader = Reader(model_file)
+    rng = random.Random(seed)
+    # (question, passages read, accepted answers, kind): every answerable question twice, with its
+    # paragraph and without it (the corpus does not say: none of the look-alikes holds an answer).
+    items: list[tuple[Example, list[str], tuple[str, ...], str]] = []
+    for ex in val_ex:
+        group = [ex.context, *distractors(ex, by_article[ex.article], passages - 1)]
+        rng.shuffle(group)
+        items.append((ex, group, ex.answers, "answerable" if ex.answers else "adversarial"))
+        if ex.answers:
+            missing = [p for p in distractors(ex, by_article[ex.article], 3 * passages)
+                       if not any(a in p for a in ex.answers)][:passages]
+            if len(missing) == passages:
+                items.append((ex, missing, (), "missing"))
+    readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
+    has = np.array([bool(answers) for _, _, answers, _ in items])
+    labels = np.array([kind for *_, kind in items])
+    result: dict = {"passages": passages, **{k: int((labels == k).sum()) for k in sorted(set(labels))}}
+    for kind in DECISIONS:
+        conf, texts = [], []
+        for (_, group, _, _), rs in zip(items, readings):
+            values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
+            top = int(np.argmax(values))
+            conf.append(values[top])
+            texts.append(group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else "")
+        f_answer = np.array([f1(t, answers) for t, (_, _, answers, _) in zip(texts, items)])
+        result[kind] = choose_threshold(np.array(conf), has, f_answer, labels)
+    result["decision"] = max(DECISIONS, key=lambda k: result[k]["balanced_f1"])
+    with safe_open(str(model_file), framework="numpy") as f:
+        meta = json.loads(f.metadata()["qa_reader"])
+    meta["decision"] = result["decision"]
+    meta["threshold"] = result[result["decision"]]["threshold"]
+    meta["calibration"] = result
+    save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
+    print(json.dumps(result), file=sys.stderr)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa.train", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    r = sub.add_parser("reader", help="fine-tune the span reader on SQuAD 2.0-layout JSON")
+    r.add_argument("--data", type=Path, required=True, help="SQuAD 2.0 JSON (e.g. ../shared/train/squad2_dev_train/squad2_dev_train.json)")
+    r.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"model file to write (default {DEFAULT_OUT})")
+    r.add_argument("--epochs", type=int, default=2)
+    r.add_argument("--batch-size", type=int, default=16)
+    r.add_argument("--lr", type=float, default=1e-3)
+    r.add_argument("--rank", type=int, default=16, help="LoRA rank of every adapted matrix")
+    r.add_argument("--val-articles", type=int, default=3, help="whole articles held back for validation")
+    r.add_argument("--seed", type=int, default=13)
+    r.add_argument("--limit", type=int, default=None, help="train on this many questions only (learning curves)")
+    r.add_argument("--log", type=Path, default=None, help="write the validation history (JSON) here")
+    c = sub.add_parser("calibrate", help="choose the reader's refusal threshold on the held-back articles, "
+                                         "each question read among look-alike passages")
+    c.add_argument("--data", type=Path, required=True, help="the SQuAD 2.0 JSON the reader was trained on")
+    c.add_argument("--model", type=Path, default=DEFAULT_OUT, help=f"model file to calibrate (default {DEFAULT_OUT})")
+    c.add_argument("--passages", type=int, default=5, help="passages read per question, as retrieval's k")
+    c.add_argument("--val-articles", type=int, default=3)
+    c.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    if not args.data.is_file():
+        parser.error(f"--data {args.data}: no such file")
+    if args.what == "calibrate":
+        calibrate(args.data, args.model, passages=args.passages, val_articles=args.val_articles, seed=args.seed)
+        return 0
+    train_reader(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rank=args.rank,
+                 val_articles=args.val_articles, seed=args.seed, limit=args.limit, log=args.log)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

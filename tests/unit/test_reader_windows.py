@@ -1,0 +1,76 @@
+"""How the reader sees a passage: windows that cover it, labels that land on the answer, spans decoded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tokenizers import Tokenizer
+
+from qa.embed import PACKAGED_MODEL, resolve_model_path
+from qa.reader_windows import best_span, make_windows, pad, token_span
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    from pathlib import Path
+
+    tok = Tokenizer.from_file(str(Path(resolve_model_path(PACKAGED_MODEL)) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def test_a_long_passage_is_read_in_overlapping_windows_that_cover_every_token(tokenizer: Tokenizer) -> None:
+    context = " ".join(f"word{i} is here." for i in range(300))
+    windows = make_windows(tokenizer, "Where is word150?", context, max_tokens=128, stride=32)
+    assert len(windows) > 3 and all(len(w) <= 128 for w in windows)
+    covered = {o for w in windows for o in w.offsets if o is not None}
+    n_tokens = len(tokenizer.encode(context, add_special_tokens=False).ids)
+    assert len(covered) == n_tokens  # nothing falls between windows
+    first = windows[0]
+    assert first.ids[0] == tokenizer.token_to_id("[CLS]") and first.ids[-1] == tokenizer.token_to_id("[SEP]")
+    assert first.type_ids.count(1) == sum(o is not None for o in first.offsets) + 1
+
+
+def test_labels_land_on_the_answer_tokens_or_on_no_answer(tokenizer: Tokenizer) -> None:
+    context = "Turkey had trained 1,600 peshmerga fighters from Iraq's Kurdish region."
+    (w,) = make_windows(tokenizer, "How many peshmerga?", context)
+    start = context.index("1,600")
+    s, e = token_span(w, start, start + len("1,600"))
+    assert s > 0 and context[w.offsets[s][0]:w.offsets[e][1]] == "1,600"
+    assert token_span(w, len(context) + 5, len(context) + 9) == (0, 0)
+
+
+def test_the_best_span_stays_inside_the_passage_and_keeps_start_before_end(tokenizer: Tokenizer) -> None:
+    context = "Turkey had trained 1,600 peshmerga fighters."
+    (w,) = make_windows(tokenizer, "How many?", context)
+    n = len(w)
+    start, end = np.full(n, -5.0), np.full(n, -5.0)
+    start[0] = end[0] = 9.0  # "no answer" scores high but is not a span
+    i = next(k for k, o in enumerate(w.offsets) if o and context[o[0]:o[1]] == "1")
+    start[i], end[i + 2] = 4.0, 3.0
+    end[i - 1] = 8.0  # an end before the start is never taken
+    s = best_span(w, start, end, answerable=1.5)
+    assert s is not None and context[s.start:s.end] == "1,600"
+    assert s.span == 7.0 and s.null == 18.0 and s.margin == -11.0 and s.answerable == 1.5
+    ids, mask, types = pad([w, w])
+    assert ids.shape == (2, n) and mask.sum() == 2 * n
+
+
+def test_the_threshold_weighs_answerable_questions_against_each_kind_of_unanswerable_one() -> None:
+    from qa.train import choose_threshold
+
+    conf = np.array([3.0, 2.0, 1.5, 1.0, 0.0, -1.0, -2.0])
+    has = np.array([True, True, False, True, False, False, False])
+    f_answer = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    kinds = np.array(["", "", "adversarial", "", "missing", "missing", "missing"])
+    got = choose_threshold(conf, has, f_answer, kinds)
+    # answering down to 1.0 would score (1 + (0 + 1) / 2) / 2 = 0.75; stopping above the adversarial
+    # question's 1.5 loses one answer of three and refuses every unanswerable one: (2/3 + 1) / 2
+    assert 1.5 <= got["threshold"] < 2.0 and got["has_answer_f1"] == 0.6667 and got["balanced_f1"] == 0.8333
+    assert got["refused_adversarial"] == 1.0 and got["refused_missing"] == 1.0 and got["false_refusal_rate"] == 0.3333
+    # as one kind of four unanswerable questions, the adversarial one weighs less: answering it too wins
+    plain = choose_threshold(conf, has, f_answer)
+    assert plain["threshold"] < 1.0 and plain["balanced_f1"] == 0.875 and plain["refused_unanswerable"] == 0.75
