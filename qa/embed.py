@@ -227,6 +227,14 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
+    names = {name: {0: "batch", 1: "sequence"} for name in (*ONNX_INPUTS, "last_hidden_state")}
+    return write_onnx(LastHiddenState(), target, ["last_hidden_state"], names)
+
+
+def write_onnx(module, target: Path, outputs: list[str], dynamic_axes: dict) -> Path:  # noqa: ANN001 - a torch module
+    """Trace ``module`` (input_ids, attention_mask, token_type_ids → ``outputs``) to ONNX at ``target``, atomically."""
+    import torch
+
     sample = torch.ones((2, 8), dtype=torch.long)
     mask = sample.clone()
     mask[1, 5:] = 0  # a padded row, so the traced graph is the general one
@@ -237,14 +245,8 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                LastHiddenState(),
-                (sample, mask, torch.zeros_like(sample)),
-                tmp,
-                input_names=list(ONNX_INPUTS),
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "batch", 1: "sequence"} for name in (*ONNX_INPUTS, "last_hidden_state")},
-                opset_version=17,
-                dynamo=False,
+                module, (sample, mask, torch.zeros_like(sample)), tmp, input_names=list(ONNX_INPUTS),
+                output_names=outputs, dynamic_axes=dynamic_axes, opset_version=17, dynamo=False,
             )
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is meant to be shared like any cache file
         os.replace(tmp, target)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embed import DEFAULT_CACHE_DIR, PACKAGED_MODEL, resolve_model_path
+from qa.embed import DEFAULT_CACHE_DIR, ONNX_INPUTS, PACKAGED_MODEL, resolve_model_path, write_onnx
 from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, decision_value, make_windows, pad
 
 READER_FILE = Path(__file__).parent / "models" / "reader.safetensors"
@@ -67,7 +65,6 @@ def export_reader(base_dir: Path, reader_file: Path, target: Path) -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import torch
     from transformers.utils import logging as transformers_logging
 
     from qa.reader_model import load_reader
@@ -76,29 +73,8 @@ def export_reader(base_dir: Path, reader_file: Path, target: Path) -> Path:
     transformers_logging.disable_progress_bar()
     model, _ = load_reader(str(base_dir), reader_file, attention="eager")
     model = model.merge().eval()
-    sample = torch.ones((2, 8), dtype=torch.long)
-    mask = sample.clone()
-    mask[1, 5:] = 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, (sample, mask, torch.zeros_like(sample)), tmp,
-                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=list(OUTPUTS),
-                dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                              "token_type_ids": {0: "batch", 1: "sequence"}, "start_logits": {0: "batch", 1: "sequence"},
-                              "end_logits": {0: "batch", 1: "sequence"}, "answerable": {0: "batch"}},
-                opset_version=17, dynamo=False,
-            )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    axes = {name: {0: "batch", 1: "sequence"} for name in (*ONNX_INPUTS, "start_logits", "end_logits")}
+    return write_onnx(model, target, list(OUTPUTS), {**axes, "answerable": {0: "batch"}})
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,30 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     missing = run(["-m", "qa", "ingest", str(tmp_path / "nope")], tmp_path / "data")
     assert missing.returncode == 2 and "corpus folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr + empty.stderr
+
+
+# Every line qa itself writes to stderr on a first `ask` (ingesting the seeds on the way).
+OWN_LINES = (
+    r"the index is empty: ingesting seeds first",
+    r"embedding \d+ passages from \d+ articles",
+    r"added \d+, updated \d+, unchanged \d+, duplicates \d+, skipped \d+, removed \d+; \d+ passages embedded",
+)
+
+
+def test_a_first_run_is_quiet_stdout_is_the_answer_and_stderr_only_qa_s_own_lines(tmp_path: Path) -> None:
+    """A fresh data dir and a fresh model cache: the ONNX exports (torch, transformers, onnx) happen here."""
+    import re
+
+    env = {**os.environ, "QA_DATA_DIR": str(tmp_path / "data"), "QA_EMBEDDING__CACHE_DIR": str(tmp_path / "cache"),
+           "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-m", "qa", "ask", PESHMERGA], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "1,600 [1]"
+    strays = [line for line in result.stderr.splitlines() if not any(re.fullmatch(p, line) for p in OWN_LINES)]
+    assert strays == [], strays
+    env["QA_DATA_DIR"] = str(tmp_path / "data-verbose")  # the BM25 index is built again, and says so with -v
+    verbose = subprocess.run([sys.executable, "-m", "qa", "ask", PESHMERGA, "-v"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert verbose.returncode == 0 and verbose.stdout == result.stdout
+    assert any(line.startswith("qa ask: bm25s: ") for line in verbose.stderr.splitlines()), verbose.stderr[-2000:]
