@@ -6,7 +6,7 @@ the adapters are merged into the base weights and the result is exported to ONNX
 (that one time imports torch), keyed by both files, as the embedder's export is.
 
 :meth:`Reader.read` gives, for each passage, its best answer span and how strongly the reader
-believes the passage answers the question at all (``SpanScore.confidence``, compared with the
+believes the passage answers the question at all (``Reading.confidence``, compared with the
 threshold calibrated on the held-back validation articles when the model was trained).
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.embed import DEFAULT_CACHE_DIR, ONNX_INPUTS, PACKAGED_MODEL, resolve_model_path, write_onnx
-from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, decision_value, make_windows, pad
+from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, combine, decision_value, make_windows, pad
 
 READER_FILE = Path(__file__).parent / "models" / "reader.safetensors"
 # Bump when export_reader() changes what it writes, so that cached exports are rebuilt.
@@ -133,8 +133,6 @@ class Reader:
                 windows.append(w)
                 owner.append(i)
         best: dict[int, SpanScore] = {}
-        nulls: dict[int, float] = {}
-        answerable: dict[int, float] = {}
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for b in range(0, len(order), BATCH):
             idx = order[b:b + BATCH]
@@ -143,19 +141,12 @@ class Reader:
                 list(OUTPUTS), {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
             for row, i in enumerate(idx):
                 s = best_span(windows[i], start[row], end[row], float(ans[row]))
-                p = owner[i]
-                if s is not None and (p not in best or s.span > best[p].span):
-                    best[p] = s
-                nulls[p] = min(nulls.get(p, np.inf), float(start[row][0] + end[row][0]))
-                answerable[p] = max(answerable.get(p, -np.inf), float(ans[row]))
+                if s is not None:
+                    best[owner[i]] = combine(best.get(owner[i]), s)
         out = []
         for p in range(len(passages)):
             s = best.get(p)
-            if s is None:
-                out.append(Reading(None, -np.inf))
-                continue
-            s = SpanScore(s.start, s.end, s.span, nulls[p], answerable[p])
-            out.append(Reading(s, self.confidence(s)))
+            out.append(Reading(None, -np.inf) if s is None else Reading(s, self.confidence(s)))
         return out
 
 

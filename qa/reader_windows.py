@@ -127,3 +127,12 @@ def best_span(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, 
     assert start_off is not None and end_off is not None
     return SpanScore(start_off[0], end_off[1], float(scores[a, b]),
                      float(start_logits[0] + end_logits[0]), float(answerable))
+
+
+def combine(a: SpanScore | None, b: SpanScore) -> SpanScore:
+    """Two windows' readings of one passage as one: the better span, the lower "no answer" score
+    (the window that reads best rules it out) and the higher answerability."""
+    if a is None:
+        return b
+    span = a if a.span >= b.span else b
+    return SpanScore(span.start, span.end, span.span, min(a.null, b.null), max(a.answerable, b.answerable))

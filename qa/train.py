@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.reader_windows import (
-    DECISIONS, MAX_TOKENS, STRIDE, Window, best_span, decision_value, make_windows, pad, token_span,
+    DECISIONS, MAX_TOKENS, STRIDE, SpanScore, Window, best_span, combine, decision_value, make_windows, pad, token_span,
 )
 from qa.text import normalise_answer
 
@@ -110,7 +110,7 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
     import torch
 
     model.eval()
-    best: dict[int, tuple[float, str, float, float]] = {}  # example -> (span score, text, min null, max ans)
+    best: dict[int, SpanScore] = {}  # example -> its windows' readings combined
     with torch.no_grad():
         for i in range(0, len(features), batch_size):
             chunk = features[i:i + batch_size]
@@ -118,20 +118,13 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
             start, end, ans = (t.float().cpu().numpy() for t in model(ids, mask, types))
             for row, f in enumerate(chunk):
                 s = best_span(f.window, start[row], end[row], float(ans[row]))
-                if s is None:
-                    continue
-                text = examples[f.example].context[s.start:s.end]
-                old = best.get(f.example)
-                if old is None:
-                    best[f.example] = (s.span, text, s.null, s.answerable)
-                else:
-                    span, t = (s.span, text) if s.span > old[0] else old[:2]
-                    best[f.example] = (span, t, min(old[2], s.null), max(old[3], s.answerable))
+                if s is not None:
+                    best[f.example] = combine(best.get(f.example), s)
     model.train()
     golds = [ex.answers for ex in examples]
-    texts = [best.get(i, (0.0, ""))[1] for i in range(len(examples))]
-    margin = np.array([best[i][0] - best[i][2] if i in best else -1e9 for i in range(len(examples))])
-    answerable = np.array([best[i][3] if i in best else -1e9 for i in range(len(examples))])
+    texts = [ex.context[best[i].start:best[i].end] if i in best else "" for i, ex in enumerate(examples)]
+    margin = np.array([best[i].margin if i in best else -1e9 for i in range(len(examples))])
+    answerable = np.array([best[i].answerable if i in best else -1e9 for i in range(len(examples))])
     has = np.array([bool(g) for g in golds])
     f_answer = np.array([f1(t, g) for t, g in zip(texts, golds)])  # F1 if it answers
     report: dict = {"questions": len(examples), "has_answer_f1_forced": round(float(f_answer[has].mean()), 4)}

@@ -74,3 +74,13 @@ def test_the_threshold_weighs_answerable_questions_against_each_kind_of_unanswer
     # as one kind of four unanswerable questions, the adversarial one weighs less: answering it too wins
     plain = choose_threshold(conf, has, f_answer)
     assert plain["threshold"] < 1.0 and plain["balanced_f1"] == 0.875 and plain["refused_unanswerable"] == 0.75
+
+
+def test_windows_of_one_passage_combine_into_its_best_span_and_its_strongest_evidence() -> None:
+    from qa.reader_windows import SpanScore, combine
+
+    first, second = SpanScore(0, 5, 3.0, 4.0, -1.0), SpanScore(40, 47, 5.0, 6.0, 0.5)
+    both = combine(combine(None, first), second)
+    assert (both.start, both.end, both.span) == (40, 47, 5.0)
+    assert both.null == 4.0 and both.answerable == 0.5  # the lowest "no answer", the highest answerability
+    assert combine(second, first) == both
