@@ -66,6 +66,25 @@ def split_by_article(examples: list[Example], n_val: int, seed: int) -> tuple[li
     return [e for e in examples if e.article not in held], [e for e in examples if e.article in held]
 
 
+def missing_negatives(examples: list[Example], fraction: float, seed: int) -> list[Example]:
+    """Unanswerable examples the way retrieval makes them: a ``fraction`` of the answerable questions,
+    each paired with the look-alike paragraph of its own article that shares most words with it and
+    holds none of its answers (the passage is on topic; the answer is not in it)."""
+    by_article: dict[str, list[str]] = {}
+    for e in examples:
+        if e.context not in by_article.setdefault(e.article, []):
+            by_article[e.article].append(e.context)
+    rng = random.Random(seed)
+    out = []
+    for e in examples:
+        if not e.answers or rng.random() >= fraction:
+            continue
+        other = [p for p in distractors(e, by_article[e.article], 3) if not any(a in p for a in e.answers)]
+        if other:
+            out.append(Example(e.qid + "/missing", e.article, e.question, other[0], (), -1))
+    return out
+
+
 def featurise(tokenizer, examples: list[Example]) -> list[Feature]:  # noqa: ANN001
     features = []
     for i, ex in enumerate(examples):
@@ -135,13 +154,14 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
 
 
 def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
-                 val_articles: int, seed: int, limit: int | None, log: Path | None) -> dict:
+                 val_articles: int, seed: int, limit: int | None, log: Path | None,
+                 missing: float = 0.0, init: Path | None = None) -> dict:
     import torch
     from tokenizers import Tokenizer
     from tqdm import tqdm
 
     from qa.embed import PACKAGED_MODEL, resolve_model_path
-    from qa.reader_model import SpanReader, save_reader
+    from qa.reader_model import SpanReader, load_reader, save_reader
 
     random.seed(seed)
     np.random.seed(seed)
@@ -154,12 +174,17 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
     train_ex, val_ex = split_by_article(load_squad(data), val_articles, seed)
     if limit:
         train_ex = random.Random(seed).sample(train_ex, min(limit, len(train_ex)))
+    train_ex = train_ex + missing_negatives(train_ex, missing, seed)
     train_f, val_f = featurise(tokenizer, train_ex), featurise(tokenizer, val_ex)
     print(f"train: {len(train_ex)} questions, {len(train_f)} windows; validation: {len(val_ex)} questions "
           f"from {sorted({e.article for e in val_ex})}", file=sys.stderr)
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = SpanReader(base, rank=rank).to(device)
+    if init:  # continue from a trained file (its rank and alpha)
+        model, _ = load_reader(base, init)
+        model = model.to(device)
+    else:
+        model = SpanReader(base, rank=rank).to(device)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
@@ -205,7 +230,8 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
             "decision": decision, "threshold": report[decision]["threshold"], "max_tokens": MAX_TOKENS,
             "stride": STRIDE, "validation": {k: report[k] for k in (*DECISIONS, "has_answer_f1_forced")},
             "epoch": epoch, "seed": seed, "lr": lr, "batch_size": batch_size,
-            "train_questions": len(train_ex), "validation_articles": sorted({e.article for e in val_ex}),
+            "train_questions": len(train_ex), "missing_negatives": missing,
+            "init": init.name if init else None, "validation_articles": sorted({e.article for e in val_ex}),
         })
         print(f"wrote {out} (epoch {epoch})", file=sys.stderr)
     return history[-1]
@@ -321,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed", type=int, default=13)
     r.add_argument("--limit", type=int, default=None, help="train on this many questions only (learning curves)")
     r.add_argument("--log", type=Path, default=None, help="write the validation history (JSON) here")
+    r.add_argument("--missing", type=float, default=0.5,
+                   help="add this fraction of the answerable questions again, each with an on-topic paragraph "
+                        "of its article that lacks the answer, as unanswerable")
+    r.add_argument("--init", type=Path, default=None, help="continue training from this model file")
     c = sub.add_parser("calibrate", help="choose the reader's refusal threshold on the held-back articles, "
                                          "each question read among look-alike passages")
     c.add_argument("--data", type=Path, required=True, help="the SQuAD 2.0 JSON the reader was trained on")
@@ -335,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         calibrate(args.data, args.model, passages=args.passages, val_articles=args.val_articles, seed=args.seed)
         return 0
     train_reader(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rank=args.rank,
-                 val_articles=args.val_articles, seed=args.seed, limit=args.limit, log=args.log)
+                 val_articles=args.val_articles, seed=args.seed, limit=args.limit, log=args.log,
+                 missing=args.missing, init=args.init)
     return 0
 
 
