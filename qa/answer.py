@@ -112,13 +112,19 @@ class ExtractiveAnswerer:
         return sorted(found, key=lambda f: f.reading.confidence, reverse=True)
 
     def choose(self, found: list[Found]) -> list[Found]:
-        """The most confident span, then the best span of each other article the reader is also confident in."""
+        """The most confident span, then the best span of each other article the reader is also confident
+        in: above the threshold when it gives the same answer, above the (higher, calibrated) conflict
+        threshold when it gives a different one, shown as "the sources differ"."""
         threshold = self.threshold
+        # the calibrated gap between the two thresholds also holds when min_confidence moves the first
+        conflict = threshold + max(0.0, self.reader.conflict_threshold - self.reader.threshold)
         chosen = [found[0]]
         for f in found[1:]:
             if len(chosen) >= self.settings.max_quotes or f.reading.confidence <= threshold:
                 break
-            if all(f.passage.metadata["doc_id"] != c.passage.metadata["doc_id"] for c in chosen):
+            if any(f.passage.metadata["doc_id"] == c.passage.metadata["doc_id"] for c in chosen):
+                continue
+            if same_answer(f.span, found[0].span) or f.reading.confidence > conflict:
                 chosen.append(f)
         return chosen
 

@@ -140,9 +140,14 @@ _CREDIT = re.compile(
 )
 _SOURCE_LINE = re.compile(r"^sources?\s*:\s*(?P<rest>.*)$")
 # "Michael M. Santiago—Getty Images", "Jane Doe / Reuters": a photographer and a photo agency
-_AGENCY_CREDIT = re.compile(
-    r"^[a-z][\w.'’ -]{1,40}?\s*[—/|]\s*(getty images|reuters|ap( photo)?|afp|epa(-efe)?|shutterstock|bloomberg|alamy"
-    r"|pa( images| wire)?|anadolu( agency)?|xinhua|sipa)( via [\w ]{1,30})?$"
+_AGENCIES = (r"getty images|reuters|ap( photo)?|afp|epa(-efe)?|shutterstock|bloomberg|alamy"
+             r"|pa( images| wire)?|anadolu( agency)?|xinhua|sipa")
+_AGENCY_CREDIT = re.compile(rf"^[a-z][\w.'’ -]{{1,40}}?\s*[—/|]\s*({_AGENCIES})( via [\w ]{{1,30}})?$")
+# a credit glued to the end of a caption line: "… Erdogan meet in Moscow. ©AFP", "… 2014. AFP/Iraqi
+# Prime Minister's Office", "Turkish Foreign Minister Mevlut Cavusoglu ©AP"
+_CREDIT_TAIL = re.compile(
+    r"\s+©\s*[A-Z][\w.&'’-]*(\s*/\s*[A-Z][\w.&'’-]*|\s+[A-Z][\w.&'’-]*){0,4}\s*$"
+    rf"|(?<=[.!?])\s+(?i:{_AGENCIES})(\s*/\s*[A-Z][\w.&'’ -]{{0,60}})?\s*$"
 )
 
 # --- 4. appeal blocks ------------------------------------------------------------------------
@@ -369,6 +374,12 @@ def classify_lines(text: str) -> list[tuple[str, bool]]:
     return [(line, not d) for line, d in zip(lines, drop)]
 
 
+def strip_credit_tail(line: str) -> str:
+    """``line`` without a photo credit glued to its end ("… in Moscow. ©AFP"), which would otherwise read
+    as part of the caption (and as an answer to "who …?")."""
+    return _CREDIT_TAIL.sub("", line)
+
+
 def _in_trailing_section(lines: list[str], drop: list[bool], i: int) -> bool:
     """True when line ``i`` and every non-blank line after it are dropped (a teaser section's date)."""
     return all(drop[j] for j in range(i, len(lines)) if lines[j].strip())
@@ -380,5 +391,5 @@ def drop_boilerplate(text: str) -> str:
 
 
 def kept_text(labels: list[tuple[str, bool]]) -> str:
-    """The kept lines of :func:`classify_lines`' output, paragraph breaks kept tidy. May return ''."""
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line for line, keep in labels if keep)).strip()
+    """The kept lines of :func:`classify_lines`' output, credit tails cut, paragraph breaks kept tidy. May return ''."""
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(strip_credit_tail(line) for line, keep in labels if keep)).strip()

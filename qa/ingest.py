@@ -36,7 +36,7 @@ _EMBED_BATCH_PASSAGES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
 _EMBEDDING_TEXT_VERSION = 2
 # Bump when cleaning or metadata rules change, so that unchanged files are cleaned again.
-_CLEANING_VERSION = 1
+_CLEANING_VERSION = 2
 
 
 @dataclass

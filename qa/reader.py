@@ -77,6 +77,24 @@ def export_reader(base_dir: Path, reader_file: Path, target: Path) -> Path:
     return write_onnx(model, target, list(OUTPUTS), {**axes, "answerable": {0: "batch"}})
 
 
+def quantize_reader(fp32: Path, target: Path) -> Path:
+    """An int8 copy of the exported reader (dynamic quantisation of the matrix weights), written atomically."""
+    import tempfile
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        quantize_dynamic(str(fp32), tmp, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
 @dataclass(frozen=True)
 class Reading:
     """The reader's verdict on one passage: its best span (or None) and the confidence that it answers."""
@@ -88,13 +106,18 @@ class Reading:
 class Reader:
     """Reads passages for a question; exports and caches its ONNX graph on first use. Thread-safe."""
 
-    def __init__(self, reader_file: Path = READER_FILE, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> None:
+    def __init__(self, reader_file: Path = READER_FILE, cache_dir: str | Path = DEFAULT_CACHE_DIR,
+                 int8: bool = False) -> None:
         self.reader_file = Path(reader_file)
         self.meta = read_meta(self.reader_file)
         self.threshold = float(self.meta["threshold"])
         self.decision = str(self.meta["decision"])
+        # a second article's *different* answer is shown only above this (calibrated like the threshold)
+        self.conflict_threshold = float(self.meta.get("conflict_threshold", self.threshold))
         self.base_dir = Path(resolve_model_path(PACKAGED_MODEL))
-        self.onnx_path = reader_cache_path(self.reader_file, self.base_dir, Path(cache_dir))
+        self.fp32_path = reader_cache_path(self.reader_file, self.base_dir, Path(cache_dir))
+        self.int8 = int8
+        self.onnx_path = self.fp32_path.with_suffix(".int8.onnx") if int8 else self.fp32_path
         self.exported = False
         self._session = None
         self._tokenizer = None
@@ -108,7 +131,10 @@ class Reader:
             from tokenizers import Tokenizer
 
             if not self.onnx_path.exists():
-                export_reader(self.base_dir, self.reader_file, self.onnx_path)
+                if not self.fp32_path.exists():
+                    export_reader(self.base_dir, self.reader_file, self.fp32_path)
+                if self.int8:
+                    quantize_reader(self.fp32_path, self.onnx_path)
                 self.exported = True
             tokenizer = Tokenizer.from_file(str(self.base_dir / "tokenizer.json"))
             tokenizer.no_truncation()

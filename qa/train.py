@@ -278,28 +278,20 @@ def distractors(example: Example, paragraphs: list[str], n: int) -> list[str]:
     return sorted(others, key=lambda p: -len(q & set(content_terms(p))))[:n]
 
 
-def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int, seed: int) -> dict:
-    """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them:
-    each question read with its paragraph among ``passages - 1`` look-alikes from the same article, the
-    most confident span answering; each answerable question also read among look-alikes without its
-    paragraph, where it must be refused (the articles do not say). Balanced F1 weighs the answerable
-    questions against the two kinds of unanswerable ones (SQuAD's adversarial ones, and these).
-    Rewrites the model file's header with the choice (the weights are unchanged)."""
-    from safetensors.numpy import load_file, save_file
-    from safetensors import safe_open
+Item = tuple[Example, list[str], tuple[str, ...], str]  # question, passages read, accepted answers, kind
 
-    from qa.reader import Reader
 
+def calibration_items(data: Path, *, passages: int, val_articles: int, seed: int) -> list[Item]:
+    """The held-back questions as the answerer meets them: each read with its paragraph among
+    ``passages - 1`` look-alikes from the same article (kind "answerable" or "adversarial"), and each
+    answerable one also among look-alikes without its paragraph (kind "missing": the corpus does not say)."""
     _, val_ex = split_by_article(load_squad(data), val_articles, seed)
     by_article: dict[str, list[str]] = {}
     for e in val_ex:
         if e.context not in by_article.setdefault(e.article, []):
             by_article[e.article].append(e.context)
-    reader = Reader(model_file)
     rng = random.Random(seed)
-    # (question, passages read, accepted answers, kind): every answerable question twice, with its
-    # paragraph and without it (the corpus does not say: none of the look-alikes holds an answer).
-    items: list[tuple[Example, list[str], tuple[str, ...], str]] = []
+    items: list[Item] = []
     for ex in val_ex:
         group = [ex.context, *distractors(ex, by_article[ex.article], passages - 1)]
         rng.shuffle(group)
@@ -309,24 +301,77 @@ def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int,
                        if not any(a in p for a in ex.answers)][:passages]
             if len(missing) == passages:
                 items.append((ex, missing, (), "missing"))
+    return items
+
+
+def answers_read(items: list[Item], readings: list[list], kind: str) -> tuple[np.ndarray, list[str]]:
+    """Per item, the confidence (by decision rule ``kind``) and text of its most confident span."""
+    conf, texts = [], []
+    for (_, group, _, _), rs in zip(items, readings):
+        values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
+        top = int(np.argmax(values))
+        conf.append(values[top])
+        texts.append(group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else "")
+    return np.array(conf), texts
+
+
+# At most this share of the held-back questions the reader answers correctly may also show a second,
+# different answer from a look-alike paragraph as "the sources differ" (every such case is false: one
+# article states one fact). Fixed before measuring: a wrong conflict costs the user more than a missed one.
+FALSE_CONFLICT_RATE = 0.05
+
+
+def conflict_threshold(items: list[Item], readings: list[list], kind: str, threshold: float) -> dict:
+    """The confidence a second passage's *different* answer must exceed to be shown beside the first:
+    chosen so that, of the answerable held-back questions answered right (F1 >= 0.5) from their own
+    paragraph, at most ``FALSE_CONFLICT_RATE`` would show a look-alike paragraph's different span."""
+    from qa.answer import same_answer
+
+    rivals = []
+    for (ex, group, answers, label), rs in zip(items, readings):
+        if label != "answerable":
+            continue
+        values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
+        top = int(np.argmax(values))
+        text = group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else ""
+        if values[top] <= threshold or group[top] != ex.context or f1(text, answers) < 0.5:
+            continue
+        rivals.append(max((v for i, (v, r) in enumerate(zip(values, rs)) if i != top and r.span
+                           and not same_answer(group[i][r.span.start:r.span.end], text)), default=-np.inf))
+    rivals_a = np.array(rivals)
+    t = max(threshold, float(np.quantile(rivals_a, 1 - FALSE_CONFLICT_RATE))) if rivals else threshold
+    return {"threshold": round(t, 4), "questions": len(rivals),
+            "rivals_above_answer_threshold": round(float((rivals_a > threshold).mean()), 4) if rivals else 0.0,
+            "false_conflict_rate": round(float((rivals_a > t).mean()), 4) if rivals else 0.0}
+
+
+def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int, seed: int) -> dict:
+    """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them
+    (:func:`calibration_items`). Balanced F1 weighs the answerable questions against the two kinds of
+    unanswerable ones (SQuAD's adversarial ones, and the missing-paragraph ones).
+    Rewrites the model file's header with the choice (the weights are unchanged)."""
+    from safetensors.numpy import load_file, save_file
+    from safetensors import safe_open
+
+    from qa.reader import Reader
+
+    items = calibration_items(data, passages=passages, val_articles=val_articles, seed=seed)
+    reader = Reader(model_file)
     readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
     has = np.array([bool(answers) for _, _, answers, _ in items])
     labels = np.array([kind for *_, kind in items])
     result: dict = {"passages": passages, **{k: int((labels == k).sum()) for k in sorted(set(labels))}}
     for kind in DECISIONS:
-        conf, texts = [], []
-        for (_, group, _, _), rs in zip(items, readings):
-            values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
-            top = int(np.argmax(values))
-            conf.append(values[top])
-            texts.append(group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else "")
+        conf, texts = answers_read(items, readings, kind)
         f_answer = np.array([f1(t, answers) for t, (_, _, answers, _) in zip(texts, items)])
-        result[kind] = choose_threshold(np.array(conf), has, f_answer, labels)
+        result[kind] = choose_threshold(conf, has, f_answer, labels)
     result["decision"] = max(DECISIONS, key=lambda k: result[k]["balanced_f1"])
+    result["conflict"] = conflict_threshold(items, readings, result["decision"], result[result["decision"]]["threshold"])
     with safe_open(str(model_file), framework="numpy") as f:
         meta = json.loads(f.metadata()["qa_reader"])
     meta["decision"] = result["decision"]
     meta["threshold"] = result[result["decision"]]["threshold"]
+    meta["conflict_threshold"] = result["conflict"]["threshold"]
     meta["calibration"] = result
     save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
     print(json.dumps(result), file=sys.stderr)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa.answer import quote_bounds, resolve_relative, same_answer
+from langchain_core.documents import Document
+
+from qa.answer import ExtractiveAnswerer, quote_bounds, resolve_relative, same_answer
+from qa.reader import Reading
+from qa.reader_windows import SpanScore
+from qa.settings import AnswerSettings
 
 TEXT = "Ankara hosted the talks. Turkey had trained 1,600 peshmerga fighters, he said.\nLunch followed."
 
@@ -32,3 +37,37 @@ def test_relative_dates_resolve_against_the_article_date_only() -> None:
     assert resolve_relative("Wednesday", "2016-08-10T08:00:00") == dt.date(2016, 8, 10)
     assert resolve_relative("last month", "2016-08-10") is None
     assert resolve_relative("on Tuesday", None) is None
+
+
+class _FixedReader:
+    """Stands in for the model: each passage's span is its first word, with the confidence given."""
+
+    threshold, conflict_threshold = 0.0, 2.0
+
+    def __init__(self, confidences: list[float]) -> None:
+        self.confidences = confidences
+
+    def read(self, question: str, passages: list[str]) -> list[Reading]:
+        return [Reading(SpanScore(0, len(p.split()[0]), c, 0.0, 0.0), c) for p, c in zip(passages, self.confidences)]
+
+
+def _docs(*texts: str) -> list[Document]:
+    return [Document(t, metadata={"doc_id": f"{i}.txt", "title": f"{i}", "passage": 0, "start": 0, "end": len(t),
+                                  "rank": i + 1, "score": 0.5}) for i, t in enumerate(texts)]
+
+
+def test_a_second_article_with_a_different_answer_needs_the_higher_conflict_threshold() -> None:
+    docs = _docs("1,600 fighters were trained.", "1,200 fighters were trained.")
+    settings = AnswerSettings()
+    weak = ExtractiveAnswerer(_FixedReader([3.0, 1.0]), settings).answer("How many?", docs)  # type: ignore[arg-type]
+    assert weak.answer.startswith("1,600 [1]\n") and len(weak.citations) == 1
+    strong = ExtractiveAnswerer(_FixedReader([3.0, 2.5]), settings).answer("How many?", docs)  # type: ignore[arg-type]
+    assert strong.answer.startswith("1,600 [1]; 1,200 [2] (the sources differ)")
+
+
+def test_a_second_article_with_the_same_answer_needs_only_the_answer_threshold() -> None:
+    docs = _docs("Bills won on Sunday.", "Bills fans celebrated.")
+    got = ExtractiveAnswerer(_FixedReader([3.0, 0.5]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
+    assert got.answer.startswith("Bills [1]\n") and [c.doc_id for c in got.citations] == ["0.txt", "1.txt"]
+    refused = ExtractiveAnswerer(_FixedReader([-1.0, -2.0]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
+    assert refused.refused and not refused.citations

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.boilerplate import classify_lines, drop_boilerplate
+from qa.boilerplate import classify_lines, drop_boilerplate, strip_credit_tail
 from qa.clean import clean, guess_title, normalise_whitespace
 from qa.load import read
 
@@ -127,6 +127,24 @@ def test_boilerplate_lines_are_dropped(line: str) -> None:
     assert line not in drop_boilerplate(text).split("\n")
 
 
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("Turkish Foreign Minister Mevlut Cavusoglu \u00a9AP", "Turkish Foreign Minister Mevlut Cavusoglu"),
+        ("Putin and Erdogan in Saint Petersburg, Russia, August 9, 2016. \u00a9AFP",
+         "Putin and Erdogan in Saint Petersburg, Russia, August 9, 2016."),
+        ("Abadi in Baghdad on November 20, 2014. AFP/Iraqi Prime Minister's Office", "Abadi in Baghdad on November 20, 2014."),
+        ("Rescuers search the rubble in Antakya. Reuters", "Rescuers search the rubble in Antakya."),
+        # a wire service named inside a sentence is text, not a credit
+        ("The deal was signed. Reuters reported that prices rose.", "The deal was signed. Reuters reported that prices rose."),
+        ("He told the AP reporter.", "He told the AP reporter."),
+    ],
+)
+def test_photo_credit_glued_to_a_caption_is_cut(line: str, kept: str) -> None:
+    text = f"A headline of several words\n\nA first sentence of the body.\n{line}\nA last sentence of the body."
+    assert drop_boilerplate(text).split("\n")[3] == kept
+
+
 def test_paywall_block_goes_with_its_list_and_sign_off() -> None:
     text = (
         "Central bank holds rates steady\n\nThe bank kept its rate at 4%.\n\nDear Reader,\n"
@@ -188,5 +206,5 @@ def test_output_lines_are_input_lines_in_order(text: str) -> None:
     normalised = normalise_whitespace(text)
     out = drop_boilerplate(normalised)
     kept = [line for line in out.split("\n") if line]
-    assert _is_subsequence(kept, [line for line in normalised.split("\n") if line])
+    assert _is_subsequence(kept, [strip_credit_tail(line) for line in normalised.split("\n") if line])
     assert "\n\n\n" not in out and out == out.strip()
