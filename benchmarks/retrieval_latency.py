@@ -3,7 +3,9 @@ and retrieval + answer (the offline answerer, verification included) on the same
 
 Two corpora: the seed articles (34 passages) and a 10,000-passage corpus of synthetic
 articles whose sentences are drawn (seeded, with replacement) from the seed articles and
-any --pool folders, each given a random date and outlet so filtered queries are timed too.
+any --pool folders, each given a random date and outlet so filtered queries are timed too, and
+questions asked as of a day (``as_of``) with "this week" / "this year" in them, so the recency
+prior's searches of the window are timed too.
 The first --distinct passages are embedded (once; cached under benchmarks/data/), the rest
 of the 10,000 are copies of those articles (text and vectors) under new ids, dates and outlets.
 
@@ -44,6 +46,7 @@ from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_latency.json"
+AS_OF = dt.date(2020, 6, 17)  # inside the synthetic articles' ten years of dates
 OUTLETS = ["Khaleej Times", "Reuters", "Associated Press", "Al Jazeera", "BBC News", "The Guardian"]
 
 
@@ -123,8 +126,10 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def time_queries(chain: QAChain, questions: list[str], filters: SearchFilters | None = None) -> dict[str, float]:
-    retriever = chain.retriever(filters=filters)
+def time_queries(
+    chain: QAChain, questions: list[str], filters: SearchFilters | None = None, as_of: dt.date | None = None
+) -> dict[str, float]:
+    retriever = chain.retriever(filters=filters, as_of=as_of)
     for q in questions[:5]:  # warm-up: model, Chroma segments, BM25 index
         retriever.invoke(q)
     samples = []
@@ -185,6 +190,14 @@ def main() -> int:
         row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
         if size is not None:  # synthetic articles all have a date (the seeds' depend on ingest's metadata)
             row["hybrid_since_2020"] = time_queries(chain, questions, since)
+            # The as-of date with relative time in every question, so both searches also look in the window:
+            # "this week" (a few passages in it) and "this year" (about a tenth of them).
+            for phrase in ("this week", "this year"):
+                asked = [f"{q.rstrip('?')} {phrase}?" for q in questions]
+                for mode in ("hybrid", "dense"):
+                    chain.settings = settings.with_overrides(**{"retrieval.mode": mode})
+                    row[f"{mode}_as_of_{phrase.replace(' ', '_')}"] = time_queries(chain, asked, as_of=AS_OF)
+            chain.settings = settings
         results["corpora"][name] = row  # type: ignore[index]
         print(name, json.dumps(row), flush=True)
 
