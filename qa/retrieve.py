@@ -97,10 +97,10 @@ def dense_search(
     ]
 
 
-def combine(
+def fused_scores(
     cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float, prior: dict[str, float] | None = None
-) -> list[str]:
-    """Candidate ids, best first, by ``(1 - w) * cosine + w * bm25 / best_bm25 + prior`` (``w = lexical_weight``).
+) -> dict[str, float]:
+    """Each candidate's ``(1 - w) * cosine + w * bm25 / best_bm25 + prior`` (``w = lexical_weight``).
 
     Scores, not ranks: a passage the embedding search puts far ahead of the rest (cosine 0.75
     against 0.55) keeps that lead even when BM25 ranks it 15th behind snippets that merely repeat
@@ -114,28 +114,46 @@ def combine(
     best = max(bm25.values(), default=0.0)
     scale = lexical_weight / best if best > 0 else 0.0
     prior = prior or {}
-    combined = {
+    return {
         pid: (1 - lexical_weight) * cos + scale * bm25.get(pid, 0.0) + prior.get(pid, 0.0) for pid, cos in cosine.items()
     }
+
+
+def combine(
+    cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float, prior: dict[str, float] | None = None
+) -> list[str]:
+    """Candidate ids, best first, by :func:`fused_scores`."""
+    combined = fused_scores(cosine, bm25, lexical_weight, prior)
     return sorted(combined, key=lambda pid: -combined[pid])
 
 
-def diversify(ids: list[str], article_of: dict[str, str], k: int, max_per_article: int) -> list[str]:
-    """The first ``k`` ids with at most ``max_per_article`` per article; passed-over ones fill any gap, in order."""
+def diversify(
+    ids: list[str], article_of: dict[str, str], k: int, max_per_article: int,
+    scores: dict[str, float] | None = None, repeat_penalty: float = 0.0,
+) -> list[str]:
+    """``k`` of ``ids`` (best first), at most ``max_per_article`` per article; passed-over ones fill any gap, in order.
+
+    With ``scores`` and a ``repeat_penalty``, each next pick is the candidate whose score, less
+    ``repeat_penalty`` for every passage of its article already picked, is highest: another passage
+    of an article already in the list must beat the best passage of a new article by that much.
+    Without them, the picks are simply the first ids that fit under the cap.
+    """
     chosen: list[str] = []
-    passed_over: list[str] = []
     per_article: dict[str, int] = {}
-    for pid in ids:
-        if len(chosen) == k:
+    remaining = list(ids)
+    while remaining and len(chosen) < k:
+        fits = [pid for pid in remaining if per_article.get(article_of[pid], 0) < max_per_article]
+        if not fits:
             break
-        article = article_of[pid]
-        if per_article.get(article, 0) < max_per_article:
-            chosen.append(pid)
-            per_article[article] = per_article.get(article, 0) + 1
+        if scores is None or repeat_penalty <= 0:
+            pick = fits[0]
         else:
-            passed_over.append(pid)
-    chosen += passed_over[: k - len(chosen)]
-    return chosen
+            pick = max(fits, key=lambda pid: scores[pid] - repeat_penalty * per_article.get(article_of[pid], 0))
+        chosen.append(pick)
+        remaining.remove(pick)
+        per_article[article_of[pick]] = per_article.get(article_of[pick], 0) + 1
+    taken = set(chosen)
+    return chosen + [pid for pid in ids if pid not in taken][: k - len(chosen)]
 
 
 def hybrid_search(
@@ -166,7 +184,7 @@ def hybrid_search(
         dense += index.search(vector, n, where=where, days=window.days)
     docs = {doc.id: doc for doc in dense}
     prior = recency_prior(docs, window, s.recency_boost)
-    order = sorted(docs, key=lambda pid: -(docs[pid].metadata["score"] + prior.get(pid, 0.0)))
+    fused = {pid: doc.metadata["score"] + prior.get(pid, 0.0) for pid, doc in docs.items()}
     if lexical is not None and s.lexical_weight > 0:
         scores = lexical.scores(query, filters)
         hits = scores.top(n)
@@ -178,14 +196,16 @@ def hybrid_search(
             docs[pid] = Document(
                 id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
             )
-        order = combine(
+        fused = fused_scores(
             {pid: doc.metadata["score"] for pid, doc in docs.items()},
             {pid: scores.of(pid) for pid in docs},
             s.lexical_weight,
             recency_prior(docs, window, (1 - s.lexical_weight) * s.recency_boost),  # the cosine's share
         )
-    head = order[: k * (s.max_per_article + 1)]
-    chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
+    order = sorted(fused, key=lambda pid: -fused[pid])
+    chosen = diversify(
+        order, {pid: docs[pid].metadata["doc_id"] for pid in order}, k, s.max_per_article, fused, s.repeat_penalty
+    )
     ranked = [
         Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
         for rank, pid in enumerate(chosen, start=1)

@@ -124,6 +124,15 @@ class RetrievalSettings(BaseModel):
             "only when too few other passages were found."
         ),
     )
+    repeat_penalty: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description=(
+            "How much more than the best passage of a new article another passage of an article already "
+            "retrieved must score (hybrid score, per passage of it already taken) to be taken instead: long "
+            "scraped pages, every passage under the same headline, would otherwise fill k with two articles. "
+            "0: the score order under the max_per_article cap."
+        ),
+    )
 
 
 class AnswerSettings(BaseModel):
