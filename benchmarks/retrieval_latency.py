@@ -11,7 +11,7 @@ of the 10,000 are copies of those articles (text and vectors) under new ids, dat
 
 "ask_cold" gives each question a new answerer, as a fresh process would.
 
-    nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus
+    nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus [--retrieval-only]
 
 Writes benchmarks/results/retrieval_latency.json.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -160,6 +161,7 @@ def main() -> int:
     parser.add_argument("--pool", type=Path, nargs="*", default=[], help="extra article folders to draw sentences from")
     parser.add_argument("--passages", type=int, default=10_000, help="size of the large corpus")
     parser.add_argument("--distinct", type=int, default=1_500, help="passages of it embedded; the rest are copies")
+    parser.add_argument("--retrieval-only", action="store_true", help="time retrieval alone, not retrieval + answer")
     args = parser.parse_args()
 
     questions = [q.question for q in load_questions(ROOT / "eval" / "questions.yaml")]
@@ -168,7 +170,10 @@ def main() -> int:
         if beside.exists():
             questions += [q.question for q in load_questions(beside)][:50]
     since = SearchFilters(since=dt.date(2020, 1, 1))
-    results: dict[str, object] = {"questions": len(questions), "date": dt.date.today().isoformat(), "corpora": {}}
+    results: dict[str, object] = {
+        "questions": len(questions), "date": dt.date.today().isoformat(), "load_average": list(os.getloadavg()),
+        "corpora": {},
+    }
 
     for name, size in (("seeds", None), (f"synthetic-{args.passages}", args.passages)):
         settings = Settings().with_overrides(data_dir=DATA, collection=f"latency-{name}")
@@ -186,8 +191,9 @@ def main() -> int:
             chain.settings = settings.with_overrides(**{"retrieval.mode": mode})
             row[mode] = time_queries(chain, questions)
         chain.settings = settings
-        row["hybrid_ask"] = time_asks(chain, questions, cold=False)
-        row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
+        if not args.retrieval_only:
+            row["hybrid_ask"] = time_asks(chain, questions, cold=False)
+            row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
         if size is not None:  # synthetic articles all have a date (the seeds' depend on ingest's metadata)
             row["hybrid_since_2020"] = time_queries(chain, questions, since)
             # The as-of date with relative time in every question, so both searches also look in the window:
@@ -201,6 +207,7 @@ def main() -> int:
         results["corpora"][name] = row  # type: ignore[index]
         print(name, json.dumps(row), flush=True)
 
+    results["load_average_after"] = list(os.getloadavg())
     write_results(RESULTS, results)
     return 0
 
