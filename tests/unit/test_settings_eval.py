@@ -79,11 +79,11 @@ def test_a_question_date_is_the_day_it_was_asked(tmp_path: Path) -> None:
 
     path = tmp_path / "q.yaml"
     path.write_text(
-        "- {id: a, question: "Who won this week?", question_date: 2023/01/26}\n"
-        "- {id: b, question: "Who won this week?", question_date: 2023-02-03}\n"
-        "- {id: c, question: "Who won?"}\n"
+        "- {id: a, question: 'Who won this week?', question_date: 2023/01/26}\n"
+        "- {id: b, question: 'Who won this week?', question_date: 2023-02-03}\n"
+        "- {id: c, question: 'Who won?'}\n"
     )
     assert [q.question_date for q in load_questions(path)] == [dt.date(2023, 1, 26), dt.date(2023, 2, 3), None]
-    path.write_text("- {id: a, question: "Who won this week?", question_date: 26/01/2023}\n")
+    path.write_text("- {id: a, question: 'Who won this week?', question_date: 26/01/2023}\n")
     with pytest.raises(EvalInputError, match="question #1: question_date"):
         load_questions(path)
