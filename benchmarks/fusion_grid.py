@@ -54,7 +54,9 @@ def grid(question_file: Path, settings: Settings) -> dict[str, dict[str, float]]
     rows: dict[str, list] = {name: [] for name in configs}
     for q in questions:
         for name, retrieval in configs.items():  # one question at a time: its embedding is computed once
-            docs = hybrid_search(chain.index, chain.embedder, chain.lexical(), retrieval, q.question, retrieval.k)
+            docs = hybrid_search(
+                chain.index, chain.embedder, chain.lexical(), retrieval, q.question, retrieval.k, as_of=q.question_date
+            )
             rows[name].append(retrieval_row(q, [d.metadata["doc_id"] for d in docs], [d.page_content for d in docs], 0.0))
     return {
         name: {key: metrics(r)[key] for key in ("doc_recall_at_k", "answer_in_passages", "mrr")}

@@ -3,13 +3,15 @@ and retrieval + answer (the offline answerer, verification included) on the same
 
 Two corpora: the seed articles (34 passages) and a 10,000-passage corpus of synthetic
 articles whose sentences are drawn (seeded, with replacement) from the seed articles and
-any --pool folders, each given a random date and outlet so filtered queries are timed too.
+any --pool folders, each given a random date and outlet so filtered queries are timed too, and
+questions asked as of a day (``as_of``) with "this week" / "this year" in them, so the recency
+prior's searches of the window are timed too.
 The first --distinct passages are embedded (once; cached under benchmarks/data/), the rest
 of the 10,000 are copies of those articles (text and vectors) under new ids, dates and outlets.
 
 "ask_cold" gives each question a new answerer, as a fresh process would.
 
-    nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus
+    nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus [--retrieval-only]
 
 Writes benchmarks/results/retrieval_latency.json.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -44,6 +47,7 @@ from qa.settings import Settings  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_latency.json"
+AS_OF = dt.date(2020, 6, 17)  # inside the synthetic articles' ten years of dates
 OUTLETS = ["Khaleej Times", "Reuters", "Associated Press", "Al Jazeera", "BBC News", "The Guardian"]
 
 
@@ -91,22 +95,27 @@ def build_synthetic(chain: QAChain, pool: list[str], target: int, distinct: int,
             batch.clear()
             print(f"  {chain.index.count()} passages embedded", file=sys.stderr, flush=True)
     originals = [a for a in chain.index.articles() if a.doc_id.startswith("synthetic_")]
+    # The originals' vectors, read once: each write below makes the collection's vector copy stale.
+    stored_vectors = chain.index.passages(
+        [passage_id(a.doc_id, a.fingerprint, i) for a in originals for i in range(a.n_passages)]
+    )
     copy = 0
-    while chain.index.count() < target:
+    total = chain.index.count()  # counted here, not asked of the index: that would rebuild its copy after every write
+    while total < target:
         for stored in originals:
-            if chain.index.count() >= target:
+            if total >= target:
                 break
             original = chain.index.article(stored.doc_id)
             article = Article(doc_id=f"copy{copy:02d}_{stored.doc_id}", title=original.title, text=original.text,
                               source="synthetic", meta=random_meta(rng))
             if chain.index.fingerprint(article.doc_id) is None:
                 ids = [passage_id(stored.doc_id, stored.fingerprint, i) for i in range(stored.n_passages)]
-                found = chain.index.passages(ids)
-                vectors = np.stack([found[i][2] for i in ids])
+                vectors = np.stack([stored_vectors[i][2] for i in ids])
                 passages = chunk(article.doc_id, article.text, settings.chunk)
                 chain.index.put(article, fingerprint(article, settings.chunk, model), passages, vectors)
+                total += len(passages)
         copy += 1
-        print(f"  {chain.index.count()} passages", file=sys.stderr, flush=True)
+        print(f"  {total} passages", file=sys.stderr, flush=True)
 
 
 def random_meta(rng: random.Random) -> ArticleMeta:
@@ -123,8 +132,10 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def time_queries(chain: QAChain, questions: list[str], filters: SearchFilters | None = None) -> dict[str, float]:
-    retriever = chain.retriever(filters=filters)
+def time_queries(
+    chain: QAChain, questions: list[str], filters: SearchFilters | None = None, as_of: dt.date | None = None
+) -> dict[str, float]:
+    retriever = chain.retriever(filters=filters, as_of=as_of)
     for q in questions[:5]:  # warm-up: model, Chroma segments, BM25 index
         retriever.invoke(q)
     samples = []
@@ -134,6 +145,20 @@ def time_queries(chain: QAChain, questions: list[str], filters: SearchFilters | 
         samples.append(time.perf_counter() - started)
         assert docs, "no passages retrieved"
     return percentiles(samples)
+
+
+def time_paired(chain: QAChain, questions: list[str], as_of: dt.date) -> dict[str, dict[str, float]]:
+    """The same questions with and without the as-of date, alternately, so both see the same load."""
+    without, with_as_of = chain.retriever(), chain.retriever(as_of=as_of)
+    for q in questions[:5]:
+        without.invoke(q), with_as_of.invoke(q)
+    samples: dict[str, list[float]] = {"without": [], "with_as_of": []}
+    for q in questions:
+        for name, retriever in (("without", without), ("with_as_of", with_as_of)):
+            started = time.perf_counter()
+            retriever.invoke(q)
+            samples[name].append(time.perf_counter() - started)
+    return {name: percentiles(values) for name, values in samples.items()}
 
 
 def time_asks(chain: QAChain, questions: list[str], *, cold: bool) -> dict[str, float]:
@@ -155,6 +180,7 @@ def main() -> int:
     parser.add_argument("--pool", type=Path, nargs="*", default=[], help="extra article folders to draw sentences from")
     parser.add_argument("--passages", type=int, default=10_000, help="size of the large corpus")
     parser.add_argument("--distinct", type=int, default=1_500, help="passages of it embedded; the rest are copies")
+    parser.add_argument("--retrieval-only", action="store_true", help="time retrieval alone, not retrieval + answer")
     args = parser.parse_args()
 
     questions = [q.question for q in load_questions(ROOT / "eval" / "questions.yaml")]
@@ -163,7 +189,10 @@ def main() -> int:
         if beside.exists():
             questions += [q.question for q in load_questions(beside)][:50]
     since = SearchFilters(since=dt.date(2020, 1, 1))
-    results: dict[str, object] = {"questions": len(questions), "date": dt.date.today().isoformat(), "corpora": {}}
+    results: dict[str, object] = {
+        "questions": len(questions), "date": dt.date.today().isoformat(), "load_average": list(os.getloadavg()),
+        "corpora": {},
+    }
 
     for name, size in (("seeds", None), (f"synthetic-{args.passages}", args.passages)):
         settings = Settings().with_overrides(data_dir=DATA, collection=f"latency-{name}")
@@ -181,13 +210,24 @@ def main() -> int:
             chain.settings = settings.with_overrides(**{"retrieval.mode": mode})
             row[mode] = time_queries(chain, questions)
         chain.settings = settings
-        row["hybrid_ask"] = time_asks(chain, questions, cold=False)
-        row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
+        if not args.retrieval_only:
+            row["hybrid_ask"] = time_asks(chain, questions, cold=False)
+            row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
         if size is not None:  # synthetic articles all have a date (the seeds' depend on ingest's metadata)
             row["hybrid_since_2020"] = time_queries(chain, questions, since)
+            # The as-of date with relative time in every question, so both searches also look in the window:
+            # "this week" (a few passages in it) and "this year" (about a tenth of them).
+            for phrase in ("this week", "this year"):
+                asked = [f"{q.rstrip('?')} {phrase}?" for q in questions]
+                for mode in ("hybrid", "dense"):
+                    chain.settings = settings.with_overrides(**{"retrieval.mode": mode})
+                    row[f"{mode}_as_of_{phrase.replace(' ', '_')}"] = time_queries(chain, asked, as_of=AS_OF)
+            chain.settings = settings
+            row["hybrid_this_week_paired"] = time_paired(chain, [f"{q.rstrip('?')} this week?" for q in questions], AS_OF)
         results["corpora"][name] = row  # type: ignore[index]
         print(name, json.dumps(row), flush=True)
 
+    results["load_average_after"] = list(os.getloadavg())
     write_results(RESULTS, results)
     return 0
 

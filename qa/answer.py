@@ -10,7 +10,6 @@ question, it refuses.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from qa.chunk import split_sentences
 from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.reader import Reader, Reading
 from qa.settings import AnswerSettings
-from qa.kinds import is_relative
+from qa.kinds import is_relative, weekday_on_or_before
 from qa.text import normalise_answer
 
 
@@ -170,7 +169,4 @@ def resolve_relative(text: str, published: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(published[:10])
     except ValueError:
         return None
-    for i, name in enumerate(calendar.day_name):
-        if name.lower() in text.lower():
-            return day - dt.timedelta(days=(day.weekday() - i) % 7)
-    return None
+    return weekday_on_or_before(text, day)

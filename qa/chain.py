@@ -6,6 +6,7 @@ always answer the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -89,19 +90,27 @@ class QAChain:
         log(report.summary())
         return report
 
-    def retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> QARetriever:
+    def retriever(
+        self, k: int | None = None, filters: SearchFilters | None = None, as_of: dt.date | None = None
+    ) -> QARetriever:
         """The retrieval step as a LangChain retriever, to compose with other LangChain chains."""
         from qa.retriever import QARetriever
 
-        return QARetriever(chain=self, k=k, filters=filters)
+        return QARetriever(chain=self, k=k, filters=filters, as_of=as_of)
 
-    def retrieve(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Document]:
-        """The passages for a question, best first (hybrid by default; see ``retrieval.mode``)."""
+    def retrieve(
+        self, question: str, k: int | None = None, filters: SearchFilters | None = None, as_of: dt.date | None = None
+    ) -> list[Document]:
+        """The passages for a question, best first (hybrid by default; see ``retrieval.mode``).
+
+        ``as_of``: the day the question is asked on; relative time in it ("this week") then prefers
+        articles published in that window before it (:mod:`qa.recency`). None: no such preference.
+        """
         k = k or self.settings.retrieval.k
         if self.settings.retrieval.mode == "dense":
-            return dense_search(self.index, self.embedder, question, k, filters)
+            return dense_search(self.index, self.embedder, question, k, filters, as_of, self.settings.retrieval)
         return hybrid_search(
-            self.index, self.embedder, self.lexical(), self.settings.retrieval, question, k, filters
+            self.index, self.embedder, self.lexical(), self.settings.retrieval, question, k, filters, as_of
         )
 
     def lexical(self) -> LexicalIndex:
@@ -113,14 +122,16 @@ class QAChain:
                 self._lexical = LexicalIndex.open(self.index)
             return self._lexical
 
-    def ask(self, question: str, k: int | None = None, filters: SearchFilters | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int | None = None, filters: SearchFilters | None = None, as_of: dt.date | None = None
+    ) -> Answer:
         question = check_question(question)
-        passages = self.retrieve(question, k, filters)
+        passages = self.retrieve(question, k, filters, as_of)
         # Every backend's answer is checked against its cited passages before it is shown.
         return verify_answer(self.answerer.answer(question, passages), self.verifier)
 
     def ask_stream(
-        self, question: str, k: int | None = None, filters: SearchFilters | None = None
+        self, question: str, k: int | None = None, filters: SearchFilters | None = None, as_of: dt.date | None = None
     ) -> Iterator[Answer]:
         """Yield the answer as it grows (``answer`` text lengthening); the last one yielded is final.
 
@@ -129,18 +140,19 @@ class QAChain:
         sentence is shown only once it is complete and checked against its citations.
         """
         if isinstance(self.answerer, StreamingAnswerer):
-            yield from self._stream(self.answerer, check_question(question), k, filters)
+            yield from self._stream(self.answerer, check_question(question), k, filters, as_of)
             return
-        final = self.ask(question, k, filters)
+        final = self.ask(question, k, filters, as_of)
         words = final.answer.split(" ")
         for i in range(1, len(words), 4):
             yield final.model_copy(update={"answer": " ".join(words[:i])})
         yield final
 
     def _stream(
-        self, answerer: StreamingAnswerer, question: str, k: int | None, filters: SearchFilters | None
+        self, answerer: StreamingAnswerer, question: str, k: int | None, filters: SearchFilters | None,
+        as_of: dt.date | None = None,
     ) -> Iterator[Answer]:
-        passages = self.retrieve(question, k, filters)
+        passages = self.retrieve(question, k, filters, as_of)
         shown, text = 0, ""
         for text in answerer.stream_text(question, passages):
             complete = split_statements(text)[:-1]  # the last sentence may still be growing

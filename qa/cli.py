@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help=f'e.g. "{ASK_EXAMPLE}"')
     p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--as-of", type=_iso_day, metavar="YYYY-MM-DD",
+                   help="the day the question is asked on (default: today): 'this week', 'recently' and the like "
+                        "prefer articles published in that window before it")
     _filter_flags(p)
     _common(p)
 
@@ -120,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thresholds", type=Path, help="YAML of minimum metrics; exit 1 below them (default: eval/thresholds.yaml for the default questions)")
     p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     p.add_argument("--baseline", action="store_true", help="also score LangChain's tutorial retrieval on the same corpus, side by side")
+    p.add_argument("--as-of", type=_iso_day, metavar="YYYY-MM-DD",
+                   help="the day every question is asked on (default: each question's question_date, if it has one)")
     _filter_flags(p)
     _common(p)
     return parser
@@ -164,7 +169,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = check_question(args.question)
     chain = QAChain(settings)
     chain.ensure_ingested()
-    answer = chain.ask(question, filters=filters_from(args))
+    answer = chain.ask(question, filters=filters_from(args), as_of=args.as_of or dt.date.today())
     print(answer.model_dump_json(indent=2) if args.json else render_text(answer))
     return 0
 
@@ -185,7 +190,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     return run_cli(
         settings, questions=args.questions, corpus=args.corpus, json_out=args.json_out, thresholds=args.thresholds,
-        filters=filters_from(args), baseline=args.baseline,
+        filters=filters_from(args), baseline=args.baseline, as_of=args.as_of,
     )
 
 

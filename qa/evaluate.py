@@ -7,6 +7,7 @@ and on any benchmark in that format.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from qa.settings import Settings
 from qa.text import normalise_answer
@@ -45,6 +46,13 @@ class Question(BaseModel):
     answers: list[str] = Field(default_factory=list)
     gold_docs: list[str] = Field(default_factory=list)
     answerable: bool = True
+    question_date: dt.date | None = None  # the day it was asked on: its as-of date (qa.recency)
+
+    @field_validator("question_date", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        """Dates as YAML writes them (2023-01-26) or as question files from the web do (2023/01/26)."""
+        return value.replace("/", "-") if isinstance(value, str) else value
 
 
 @dataclass
@@ -250,9 +258,12 @@ def collection_for(corpus: Path) -> str:
 
 def evaluate(
     settings: Settings, questions: list[Question], corpus: Path, *, progress: bool = True,
-    filters: SearchFilters | None = None,
+    filters: SearchFilters | None = None, as_of: dt.date | None = None,
 ) -> list[Row]:
-    """Ingest ``corpus`` into its own collection if needed, then answer and score every question."""
+    """Ingest ``corpus`` into its own collection if needed, then answer and score every question.
+
+    Each question is asked as of ``as_of`` when given, else as of its own ``question_date`` (if any).
+    """
     from qa.chain import QAChain
     from qa.ingest import ingest_folder
 
@@ -265,7 +276,7 @@ def evaluate(
     rows = []
     for q in questions:
         started = time.perf_counter()
-        answer = chain.ask(q.question, filters=filters)
+        answer = chain.ask(q.question, filters=filters, as_of=as_of or q.question_date)
         row = score(with_duplicate_originals(q, duplicates), answer, time.perf_counter() - started)
         row.statements, row.supported_statements, row.cited_markers, row.precise_citations = citation_scores(
             answer, chain.verifier
@@ -347,7 +358,7 @@ def table(rows: list[Row]) -> str:
 
 def run_cli(
     settings: Settings, *, questions: Path, corpus: Path | None, json_out: Path | None, thresholds: Path | None,
-    filters: SearchFilters | None = None, baseline: bool = False,
+    filters: SearchFilters | None = None, baseline: bool = False, as_of: dt.date | None = None,
 ) -> int:
     qs = load_questions(questions)
     corpus = corpus_for(questions, corpus, settings)
@@ -355,12 +366,14 @@ def run_cli(
         raise EvalInputError("--baseline compares unfiltered retrieval (the tutorial has no filters): drop --since/--until/--source")
     if thresholds is None and questions.resolve() == DEFAULT_QUESTIONS.resolve() and DEFAULT_THRESHOLDS.exists():
         thresholds = DEFAULT_THRESHOLDS
-    rows = evaluate(settings, qs, corpus, filters=filters)
+    rows = evaluate(settings, qs, corpus, filters=filters, as_of=as_of)
     values = metrics(rows)
     baseline_values = evaluate_baseline(settings, qs, corpus) if baseline else None
     print(table(rows))
     print()
-    print(f"k = {settings.retrieval.k}, corpus = {corpus}, questions = {questions}")
+    dated = sum(q.question_date is not None for q in qs)
+    asked = f"as of {as_of}" if as_of else (f"as of each question_date ({dated} of {len(qs)})" if dated else "no as-of date")
+    print(f"k = {settings.retrieval.k}, corpus = {corpus}, questions = {questions}, {asked}")
     for name, value in values.items():
         print(f"{name:<22} {value}")
     if baseline_values is not None:

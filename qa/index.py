@@ -333,17 +333,23 @@ class Index:
         copy = self._vector_copy()
         return len(copy) if copy is not None else self._collection.count()
 
-    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Document]:
+    def search(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, days: tuple[int, int] | None = None
+    ) -> list[Document]:
         """The ``k`` nearest passages, best first, as LangChain documents with citation metadata.
 
-        ``where`` is a Chroma metadata filter (see :meth:`qa.retrieve.SearchFilters.where`). Without
-        one, the search is exact, over the collection's vector copy when it has one (see
-        :mod:`qa.vectors`); with one, or on a Chroma server, it is Chroma's.
+        ``where`` is a Chroma metadata filter (see :meth:`qa.retrieve.SearchFilters.where`); ``days``
+        keeps only articles published from its first to its last day (YYYYMMDD, inclusive). Without a
+        ``where``, the search is exact, over the collection's vector copy when it has one (see
+        :mod:`qa.vectors`), ``days`` included; with one, or on a Chroma server, it is Chroma's.
         """
         copy = self._vector_copy() if where is None else None
         if copy is not None:
-            hits = [(h.id, h.text, h.metadata, h.score) for h in copy.search(vector, k)]
+            hits = [(h.id, h.text, h.metadata, h.score) for h in copy.search(vector, k, days)]
         else:
+            if days is not None:
+                span = [{"published_day": {"$gte": days[0]}}, {"published_day": {"$lte": days[1]}}]
+                where = {"$and": [*([where] if where else []), *span]}
             n = self._collection.count()
             if n == 0:
                 return []

@@ -7,6 +7,8 @@ tell a relative date ("on Tuesday") that needs the article's date beside it.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from enum import Enum
 
@@ -26,6 +28,19 @@ _RELATIVE = re.compile(rf"^(?:(?:last|next|this|on|early|late)\s+)?(?:{_WEEKDAYS
 def is_relative(date: str) -> bool:
     """A date that only means something next to the day it was written ("on Tuesday", "last month")."""
     return bool(_RELATIVE.match(date.strip()))
+
+
+def weekday_on_or_before(text: str, day: dt.date) -> dt.date | None:
+    """The latest day on or before ``day`` that is the weekday ``text`` names ("on Tuesday"), or None.
+
+    What a weekday means next to the day it was written: in an article (qa.answer) or in a question
+    asked on a given day (qa.recency).
+    """
+    lowered = text.lower()
+    for i, name in enumerate(calendar.day_name):
+        if name.lower() in lowered:
+            return day - dt.timedelta(days=(day.weekday() - i) % 7)
+    return None
 
 
 _KIND_CUES: list[tuple[re.Pattern[str], Kind]] = [

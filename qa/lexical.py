@@ -82,14 +82,15 @@ class QueryScores:
         self._row = row
         self.values = values
 
-    def top(self, k: int) -> list[LexicalHit]:
-        """Up to ``k`` passages with a positive score, best first."""
-        k = min(k, len(self.values))
+    def top(self, k: int, among: np.ndarray | None = None) -> list[LexicalHit]:
+        """Up to ``k`` passages with a positive score, best first; ``among``: only these rows (a 0/1 mask)."""
+        values = self.values if among is None else np.where(among, self.values, 0.0)
+        k = min(k, len(values))
         if k <= 0:
             return []
-        top = np.argpartition(-self.values, k - 1)[:k]
-        top = top[np.argsort(-self.values[top], kind="stable")]
-        return [LexicalHit(self._ids[i], float(self.values[i])) for i in top if self.values[i] > 0]
+        top = np.argpartition(-values, k - 1)[:k]
+        top = top[np.argsort(-values[top], kind="stable")]
+        return [LexicalHit(self._ids[i], float(values[i])) for i in top if values[i] > 0]
 
     def of(self, passage_id: str) -> float:
         """The score of one passage (0 for a passage the index does not hold)."""
@@ -202,6 +203,10 @@ class LexicalIndex:
             wanted = [i for i, name in enumerate(self._outlet_names) if name in set(filters.outlets)]
             mask &= np.isin(self._outlets, wanted)
         return mask
+
+    def published_between(self, days: tuple[int, int]) -> np.ndarray:
+        """A 0/1 mask of the passages of articles published from ``days[0]`` to ``days[1]`` (YYYYMMDD, inclusive)."""
+        return (self._days >= days[0]) & (self._days <= days[1])
 
     def scores(self, query: str, filters: SearchFilters | None = None) -> QueryScores:
         """The BM25 score of every passage for ``query``; passages outside the filters score 0."""

@@ -63,6 +63,7 @@ _DATE = re.compile(
     rf"(?:\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?,?\s+)?"  # "14:32, 9 May 2023"
     rf"{_WEEKDAY}(?:"
     rf"(?P<iso>(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?)"
+    rf"|(?P<ymd>(?:19|20)\d{{2}}/(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\d/])"  # 2023/01/24: year first, never ambiguous
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+(?:19|20)\d{{2}}{_TIME}"  # 14 Jul 2015, 8:10 PM
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}{_TIME}"  # December 25, 2014 20:27
     rf")",
@@ -80,13 +81,16 @@ _HEADER_LINES = 15  # an unlabelled date on a line of its own counts only near t
 def parse_date(text: str) -> str | None:
     """The first full date (year, month, day) in ``text`` as ISO "YYYY-MM-DD", else None.
 
-    Only dates that name their month (or ISO dates) are read: "03/04/2015" could be either month.
+    Only dates that name their month, ISO dates and year-first dates ("2023/01/24") are read:
+    "03/04/2015" could be either month.
     """
     match = _DATE.search(text)
     if not match:
         return None
     if match.group("iso"):
         day = match.group("iso")[:10]
+    elif match.group("ymd"):
+        day = match.group("ymd").replace("/", "-")
     else:  # the day alone: times ("9.15am", "20:27 GMT") only trouble the parser
         day = re.sub(r"\b(?:at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}\b)?", " ",
                      match.group(0), flags=re.I)

@@ -12,6 +12,8 @@ words), orders their union by a weighted sum of each candidate's cosine and its
 BM25 score relative to the best one (:func:`combine`), and keeps at most a few
 passages per article. Both searches apply the same :class:`SearchFilters`
 inside the search, so k passages come back whenever k matching passages exist.
+Given the day a question is asked on (``as_of``), relative time in it ("this week")
+adds a ranking prior for articles published in that window (:mod:`qa.recency`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from langchain_core.documents import Document
 from pydantic import BaseModel, Field
 
 from qa.embed import embed_query
+from qa.recency import Window, relative_window
 from qa.settings import RetrievalSettings
 
 
@@ -57,14 +60,47 @@ class SearchFilters(BaseModel):
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def dense_search(index: Any, embedder: Any, query: str, k: int, filters: SearchFilters | None = None) -> list[Document]:
-    """Nearest passages by embedding similarity alone (``retrieval.mode = 'dense'``)."""
+def recency_window(query: str, as_of: dt.date | None, settings: RetrievalSettings) -> Window | None:
+    """The window of days the question's relative time names before ``as_of`` (None: no as-of date,
+    no relative time, or the prior turned off)."""
+    if as_of is None or settings.recency_boost <= 0:
+        return None
+    return relative_window(query, as_of)
+
+
+def recency_prior(docs: dict[str, Document], window: Window | None, boost: float) -> dict[str, float]:
+    """``boost`` for each candidate from an article published in ``window``; nothing for the others."""
+    if window is None:
+        return {}
+    return {pid: boost for pid, doc in docs.items() if window.holds(doc.metadata.get("published_day"))}
+
+
+def dense_search(
+    index: Any, embedder: Any, query: str, k: int, filters: SearchFilters | None = None,
+    as_of: dt.date | None = None, settings: RetrievalSettings | None = None,
+) -> list[Document]:
+    """Nearest passages by embedding similarity alone (``retrieval.mode = 'dense'``), with the recency
+    prior of :func:`hybrid_search` when ``as_of`` is given and the question names a time."""
     vector = embed_query(embedder, query)
-    return index.search(vector, k, where=filters.where() if filters else None)
+    where = filters.where() if filters else None
+    s = settings or RetrievalSettings()
+    window = recency_window(query, as_of, s)
+    if window is None:
+        return index.search(vector, k, where=where)
+    n = max(s.candidates, k)
+    docs = {doc.id: doc for doc in [*index.search(vector, n, where=where), *index.search(vector, n, where=where, days=window.days)]}
+    prior = recency_prior(docs, window, s.recency_boost)
+    order = sorted(docs, key=lambda pid: -(docs[pid].metadata["score"] + prior.get(pid, 0.0)))[:k]
+    return [
+        Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
+        for rank, pid in enumerate(order, start=1)
+    ]
 
 
-def combine(cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float) -> list[str]:
-    """Candidate ids, best first, by ``(1 - w) * cosine + w * bm25 / best_bm25`` (``w = lexical_weight``).
+def fused_scores(
+    cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float, prior: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Each candidate's ``(1 - w) * cosine + w * bm25 / best_bm25 + prior`` (``w = lexical_weight``).
 
     Scores, not ranks: a passage the embedding search puts far ahead of the rest (cosine 0.75
     against 0.55) keeps that lead even when BM25 ranks it 15th behind snippets that merely repeat
@@ -72,30 +108,52 @@ def combine(cosine: dict[str, float], bm25: dict[str, float], lexical_weight: fl
     as it is (it already lives on a fixed scale); BM25 scores have none, so they are divided by
     the best one of the question. ``bm25`` must hold the score of every candidate in ``cosine``
     (0 when it shares no word with the question); the best of them is the best BM25 score
-    overall when the candidates include BM25's own top passages.
+    overall when the candidates include BM25's own top passages. ``prior`` adds a fixed amount to some
+    candidates (the recency prior, :mod:`qa.recency`); a candidate it leaves out gets nothing.
     """
     best = max(bm25.values(), default=0.0)
     scale = lexical_weight / best if best > 0 else 0.0
-    combined = {pid: (1 - lexical_weight) * cos + scale * bm25.get(pid, 0.0) for pid, cos in cosine.items()}
+    prior = prior or {}
+    return {
+        pid: (1 - lexical_weight) * cos + scale * bm25.get(pid, 0.0) + prior.get(pid, 0.0) for pid, cos in cosine.items()
+    }
+
+
+def combine(
+    cosine: dict[str, float], bm25: dict[str, float], lexical_weight: float, prior: dict[str, float] | None = None
+) -> list[str]:
+    """Candidate ids, best first, by :func:`fused_scores`."""
+    combined = fused_scores(cosine, bm25, lexical_weight, prior)
     return sorted(combined, key=lambda pid: -combined[pid])
 
 
-def diversify(ids: list[str], article_of: dict[str, str], k: int, max_per_article: int) -> list[str]:
-    """The first ``k`` ids with at most ``max_per_article`` per article; passed-over ones fill any gap, in order."""
+def diversify(
+    ids: list[str], article_of: dict[str, str], k: int, max_per_article: int,
+    scores: dict[str, float] | None = None, repeat_penalty: float = 0.0,
+) -> list[str]:
+    """``k`` of ``ids`` (best first), at most ``max_per_article`` per article; passed-over ones fill any gap, in order.
+
+    With ``scores`` and a ``repeat_penalty``, each next pick is the candidate whose score, less
+    ``repeat_penalty`` for every passage of its article already picked, is highest: another passage
+    of an article already in the list must beat the best passage of a new article by that much.
+    Without them, the picks are simply the first ids that fit under the cap.
+    """
     chosen: list[str] = []
-    passed_over: list[str] = []
     per_article: dict[str, int] = {}
-    for pid in ids:
-        if len(chosen) == k:
+    remaining = list(ids)
+    while remaining and len(chosen) < k:
+        fits = [pid for pid in remaining if per_article.get(article_of[pid], 0) < max_per_article]
+        if not fits:
             break
-        article = article_of[pid]
-        if per_article.get(article, 0) < max_per_article:
-            chosen.append(pid)
-            per_article[article] = per_article.get(article, 0) + 1
+        if scores is None or repeat_penalty <= 0:
+            pick = fits[0]
         else:
-            passed_over.append(pid)
-    chosen += passed_over[: k - len(chosen)]
-    return chosen
+            pick = max(fits, key=lambda pid: scores[pid] - repeat_penalty * per_article.get(article_of[pid], 0))
+        chosen.append(pick)
+        remaining.remove(pick)
+        per_article[article_of[pick]] = per_article.get(article_of[pick], 0) + 1
+    taken = set(chosen)
+    return chosen + [pid for pid in ids if pid not in taken][: k - len(chosen)]
 
 
 def hybrid_search(
@@ -106,33 +164,48 @@ def hybrid_search(
     query: str,
     k: int,
     filters: SearchFilters | None = None,
+    as_of: dt.date | None = None,
 ) -> list[Document]:
     """Embedding search and BM25 combined by score (:func:`combine`), at most a few passages per article.
 
     ``index`` is a :class:`qa.index.Index`, ``embedder`` a :class:`qa.embed.Embedder`, ``lexical`` a
     :class:`qa.lexical.LexicalIndex` (or None for the dense ranking alone, still diversified).
+    ``as_of``: the day the question is asked on. When the question names a time before it ("this
+    week"), each search also proposes its best passages from articles published in that window, and
+    those get ``recency_boost`` added to their cosine's share of the score (:mod:`qa.recency`).
     """
     s = settings
     n = max(s.candidates, k)
     vector = embed_query(embedder, query)
-    dense = index.search(vector, n, where=filters.where() if filters else None)
+    where = filters.where() if filters else None
+    window = recency_window(query, as_of, s)
+    dense = index.search(vector, n, where=where)
+    if window is not None:
+        dense += index.search(vector, n, where=where, days=window.days)
     docs = {doc.id: doc for doc in dense}
-    order = [doc.id for doc in dense]
+    prior = recency_prior(docs, window, s.recency_boost)
+    fused = {pid: doc.metadata["score"] + prior.get(pid, 0.0) for pid, doc in docs.items()}
     if lexical is not None and s.lexical_weight > 0:
         scores = lexical.scores(query, filters)
+        hits = scores.top(n)
+        if window is not None:
+            hits += scores.top(n, among=lexical.published_between(window.days))
         # Passages only BM25 proposed: fetch them, with their vectors for the cosine score.
-        proposed = [hit.passage_id for hit in scores.top(n) if hit.passage_id not in docs]
+        proposed = list(dict.fromkeys(hit.passage_id for hit in hits if hit.passage_id not in docs))
         for pid, (text, meta, passage_vector) in index.passages(proposed).items():
             docs[pid] = Document(
                 id=pid, page_content=text, metadata={**meta, "score": float(np.dot(vector, passage_vector))}
             )
-        order = combine(
+        fused = fused_scores(
             {pid: doc.metadata["score"] for pid, doc in docs.items()},
             {pid: scores.of(pid) for pid in docs},
             s.lexical_weight,
+            recency_prior(docs, window, (1 - s.lexical_weight) * s.recency_boost),  # the cosine's share
         )
-    head = order[: k * (s.max_per_article + 1)]
-    chosen = diversify(head, {pid: docs[pid].metadata["doc_id"] for pid in head}, k, s.max_per_article)
+    order = sorted(fused, key=lambda pid: -fused[pid])
+    chosen = diversify(
+        order, {pid: docs[pid].metadata["doc_id"] for pid in order}, k, s.max_per_article, fused, s.repeat_penalty
+    )
     ranked = [
         Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
         for rank, pid in enumerate(chosen, start=1)

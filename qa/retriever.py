@@ -6,6 +6,7 @@ a second (it pulls in langsmith), which the command-line question path does not 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -24,8 +25,9 @@ class QARetriever(BaseRetriever):
     chain: Any  # qa.chain.QAChain (Any: pydantic need not validate it)
     k: int | None = None
     filters: SearchFilters | None = None
+    as_of: dt.date | None = None  # the day questions are asked on (qa.recency); None: relative time ignored
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        return self.chain.retrieve(query, self.k, self.filters)
+        return self.chain.retrieve(query, self.k, self.filters, self.as_of)

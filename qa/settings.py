@@ -104,11 +104,33 @@ class RetrievalSettings(BaseModel):
             "just past a passage's cut is still in front of the answerer; offsets stay exact."
         ),
     )
+    recency_boost: float = Field(
+        0.065, ge=0.0, le=1.0,
+        description=(
+            "The ranking prior of the as-of date (--as-of; the chat page's and /ask's default: today): a "
+            "question's relative time (\"this week\", \"last weekend\", \"recently\") names a window of days "
+            "before it, and passages of articles published in that window get this much added to their cosine "
+            "(times 1 - lexical_weight in the hybrid score). Not a filter: undated and older articles keep "
+            "their score. 0.065 is the 10th percentile of the cosine gap between the answering passage and the "
+            "best passage on another subject on training questions (benchmarks/recency_boost.py): it decides "
+            "between passages on the same subject and lifts another subject's passage over the answer in at "
+            "most one case in ten. 0: relative time is ignored."
+        ),
+    )
     max_per_article: int = Field(
         3, ge=1, le=50,
         description=(
             "At most this many passages from one article, so other articles get a say; more are taken "
             "only when too few other passages were found."
+        ),
+    )
+    repeat_penalty: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description=(
+            "How much more than the best passage of a new article another passage of an article already "
+            "retrieved must score (hybrid score, per passage of it already taken) to be taken instead: long "
+            "scraped pages, every passage under the same headline, would otherwise fill k with two articles. "
+            "0: the score order under the max_per_article cap."
         ),
     )
 

@@ -2,14 +2,17 @@
 
 Two tabs. **Chat**: answers stream in, follow-ups are resolved against the
 conversation (:mod:`qa.followup`, shown as "Understood as …"), each [n] opens
-its source card beside the answer (:mod:`qa.cards`), and date/outlet filters
-and the number of passages apply to retrieval. **Corpus**: the ingested
+its source card beside the answer (:mod:`qa.cards`), and date/outlet filters,
+the number of passages and the "as of" date (default today: the day "this
+week" counts back from, :mod:`qa.recency`) apply to retrieval. **Corpus**: the ingested
 articles, upload of new files (through :func:`qa.ingest.ingest_folder`, with a
 result per file) and removal of an article.
 
 A JSON endpoint ``/ask`` serves programs (``gradio_client``)::
 
     Client("http://127.0.0.1:7860/").predict("How many peshmerga did Turkey train?", 5, api_name="/ask")
+
+and takes the same filters and the "as of" date (``as_of="2015-07-14"``; default today) by name.
 
 Errors reach the user as messages, never tracebacks. Only ``qa serve``
 imports this module, so ``qa ask`` never loads Gradio.
@@ -75,6 +78,11 @@ def parse_filters(since: Any, until: Any, outlets: Any) -> SearchFilters | None:
     return None if filters.is_empty() else filters
 
 
+def parse_as_of(value: Any) -> dt.date:
+    """The "as of" box: the day the question is asked on; empty means today."""
+    return _day(value, "'as of'") or dt.date.today()
+
+
 def _shown_question(question: str) -> str:
     question = " ".join(question.split())
     return md(question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + " …")
@@ -97,8 +105,8 @@ class ChatPage:
             raise QuestionError("the index is empty: add articles in the Corpus tab first")
         return question
 
-    def ask(self, question: Any, k: Any, filters: SearchFilters | None) -> Answer:
-        return self.chain.ask(self._ensure_answerable(question), k=_checked_k(k), filters=filters)
+    def ask(self, question: Any, k: Any, filters: SearchFilters | None, as_of: dt.date | None = None) -> Answer:
+        return self.chain.ask(self._ensure_answerable(question), k=_checked_k(k), filters=filters, as_of=as_of)
 
     def articles_text(self, answer: Answer) -> dict[str, str]:
         texts = {}
@@ -110,7 +118,7 @@ class ChatPage:
 
     def respond(
         self, question: str, history: list[Message], turns: list[TurnState], k: float,
-        since: str, until: str, outlets: list[str],
+        since: str, until: str, outlets: list[str], as_of: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer into the chat; yields (chat, box, turns, panel)."""
         history, turns = list(history or []), list(turns or [])
@@ -118,13 +126,14 @@ class ChatPage:
             history.append({"role": "user", "content": _shown_question(question)})
         try:
             filters = parse_filters(since, until, outlets)
+            day = parse_as_of(as_of)
             self._ensure_answerable(question)
             previous = Turn(turns[-1]["question"], turns[-1]["short"]) if turns else None
             rewrite = resolve(question, previous)
             turn = len(turns)
             understood = rewrite.question if rewrite.rewritten else None
             answer = None
-            for answer in self.chain.ask_stream(rewrite.question, k=_checked_k(k), filters=filters):
+            for answer in self.chain.ask_stream(rewrite.question, k=_checked_k(k), filters=filters, as_of=day):
                 message = {"role": "assistant", "content": answer_markdown(answer, turn, understood)}
                 yield [*history, message], "", gr.skip(), gr.skip()
         except QuestionError as exc:
@@ -222,16 +231,18 @@ def build_app(chain: QAChain) -> gr.Blocks:
     server = chain.settings.server
 
     def ask(
-        question: str, k: int = default_k, since: str = "", until: str = "", outlets: list[str] | None = None
+        question: str, k: int = default_k, since: str = "", until: str = "", outlets: list[str] | None = None,
+        as_of: str = "",
     ) -> dict[str, Any]:
         """Answer a question over the articles; returns the Answer as JSON.
 
         The JSON has answer, short_answer, refused, citations and passages, as ``qa ask --json``.
 
-        Optional filters: since/until as YYYY-MM-DD, outlets as a list of names.
+        Optional filters: since/until as YYYY-MM-DD, outlets as a list of names. as_of (YYYY-MM-DD,
+        default today): the day the question is asked on, so "this week" prefers that week's articles.
         """
         try:
-            return page.ask(question, k, parse_filters(since, until, outlets)).model_dump()
+            return page.ask(question, k, parse_filters(since, until, outlets), parse_as_of(as_of)).model_dump()
         except QuestionError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
         except Exception as exc:
@@ -258,6 +269,11 @@ def build_app(chain: QAChain) -> gr.Blocks:
                                 since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", max_lines=1)
                                 until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", max_lines=1)
                             outlets = gr.Dropdown(choices=[], multiselect=True, label="Outlets (none chosen: all)")
+                            as_of_box = gr.Textbox(
+                                label="As of (the day asked: 'this week' means the week before it)",
+                                value=lambda: dt.date.today().isoformat(), placeholder="YYYY-MM-DD", max_lines=1,
+                                elem_id="qa-as-of",
+                            )
                             k_slider = gr.Slider(1, SLIDER_MAX_K, value=default_k, step=1, label="Passages to use")
                         new_chat = gr.Button("New conversation", size="sm")
                     with gr.Column(scale=2):
@@ -280,7 +296,7 @@ def build_app(chain: QAChain) -> gr.Blocks:
         corpus_outputs = [table, summary, doomed, outlets]
         gr.on(
             [box.submit, send.click], page.respond,
-            inputs=[box, chat, turns, k_slider, since, until, outlets], outputs=[chat, box, turns, panel],
+            inputs=[box, chat, turns, k_slider, since, until, outlets, as_of_box], outputs=[chat, box, turns, panel],
             api_visibility="private", concurrency_id="qa",
         )
         pick.change(page.pick, inputs=[pick, turns], outputs=[panel], api_visibility="private",

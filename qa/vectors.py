@@ -51,15 +51,34 @@ class VectorCopy:
         self.texts = texts
         self.metadatas = metadatas
         self._row = {pid: i for i, pid in enumerate(ids)}
+        self._days: np.ndarray | None = None  # published_day per passage (0: undated), made on first use
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first."""
+    def published_days(self) -> np.ndarray:
+        """Each passage's ``published_day`` (YYYYMMDD) as an int32 array, 0 for undated articles."""
+        if self._days is None:
+            self._days = np.asarray([int(m.get("published_day") or 0) for m in self.metadatas], dtype=np.int32)
+        return self._days
+
+    def search(self, vector: np.ndarray, k: int, days: tuple[int, int] | None = None) -> list[Hit]:
+        """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first.
+
+        ``days``: only passages of articles published from the first to the last day (YYYYMMDD, inclusive).
+        """
         if not len(self):
             return []
         scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if days is not None:
+            published = self.published_days()
+            allowed = np.flatnonzero((published >= days[0]) & (published <= days[1]))
+            k = min(k, len(allowed))
+            if k <= 0:
+                return []
+            top = allowed[np.argpartition(-scores[allowed], k - 1)[:k]]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return [Hit(self.ids[i], self.texts[i], self.metadatas[i], float(scores[i])) for i in top]
         k = min(k, len(self))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -8,6 +8,7 @@ Screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,6 +113,7 @@ def test_bad_questions_are_messages(page: Page) -> None:
 
 def test_date_filter_applies_to_retrieval(page: Page) -> None:
     page.get_by_text("Filters and passages").click()
+    expect(page.locator("#qa-as-of textarea, #qa-as-of input").first).to_have_value(dt.date.today().isoformat())
     since = page.get_by_label("Published from")
     since.fill("yesterday")
     ask(page, PESHMERGA)

@@ -65,6 +65,14 @@ def test_ask_endpoint_applies_filters(client) -> None:
         client.predict(QUESTION, 5, "yesterday", "", [], api_name="/ask")
 
 
+def test_ask_endpoint_takes_the_day_the_question_is_asked_on(client) -> None:
+    dated = client.predict(QUESTION + " this week", 5, "", "", [], "2015-07-16", api_name="/ask")
+    assert dated["refused"] is False and dated["passages"][0]["doc_id"] == "000_d9e75c458849a6c9.txt"
+    assert "(as of 2015-07-14)" in dated["answer"]  # the quoted article's own date
+    with pytest.raises(Exception, match="'as of' date must be YYYY-MM-DD"):
+        client.predict(QUESTION, 5, "", "", [], "last week", api_name="/ask")
+
+
 def test_without_an_index_the_page_opens_and_says_so(tmp_path, monkeypatch) -> None:
     from gradio_client import Client
 

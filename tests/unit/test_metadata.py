@@ -22,13 +22,18 @@ from tests.conftest import SEEDS
         ("2023-10-06T21:31:00+00:00", "2023-10-06"),
         ("Posted on 3rd March 2021 at 9.15am", "2021-03-03"),
         ("Sept. 4, 2019", "2019-09-04"),
+        ("Published: 2023/01/24", "2023-01-24"),  # year first: never ambiguous
+        ("2023/3/9", "2023-03-09"),
     ],
 )
 def test_parse_date_formats(text: str, iso: str) -> None:
     assert parse_date(text) == iso
 
 
-@pytest.mark.parametrize("text", ["03/04/2015", "Published on Tuesday", "in 2015", "Room 2014-B", ""])
+@pytest.mark.parametrize(
+    "text", ["03/04/2015", "Published on Tuesday", "in 2015", "Room 2014-B", "", "2023/13/01", "2023/02/30",
+             "https://example.com/2023/01/24/story"],
+)
 def test_parse_date_never_guesses_a_partial_date(text: str) -> None:
     assert parse_date(text) is None
 

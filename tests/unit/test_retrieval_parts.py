@@ -48,6 +48,19 @@ def test_per_article_cap_and_fill() -> None:
     assert diversify(["a1", "a2", "a3", "b1"], article, k=4, max_per_article=1) == ["a1", "b1", "a2", "a3"]
 
 
+def test_a_repeat_penalty_lets_a_close_new_article_in_but_not_a_much_weaker_one() -> None:
+    article = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "c1": "C"}
+    ids = ["a1", "a2", "a3", "b1", "c1"]
+    scores = {"a1": 0.80, "a2": 0.74, "a3": 0.72, "b1": 0.71, "c1": 0.50}
+    assert diversify(ids, article, 3, 3, scores, repeat_penalty=0.0) == ["a1", "a2", "a3"]  # the score order
+    # a2 must beat b1 by 0.05 to be taken before it: it does not (0.74 - 0.05 < 0.71)
+    assert diversify(ids, article, 3, 3, scores, repeat_penalty=0.05) == ["a1", "b1", "a2"]
+    # c1 is far weaker than A's next passages even after their penalty, so it waits
+    assert diversify(ids, article, 4, 3, scores, repeat_penalty=0.05) == ["a1", "b1", "a2", "a3"]
+    # the cap still holds, and the passed-over fill the gap
+    assert diversify(ids, article, 5, 2, scores, repeat_penalty=0.05) == ["a1", "b1", "a2", "c1", "a3"]
+
+
 def test_answer_in_passages_is_squad_normalised_whole_words() -> None:
     assert answer_in_passages(["Turkey trained 1,600 peshmerga."], ["1600"])
     assert answer_in_passages(["...in The Hague, on Monday"], ["the hague"])

@@ -72,3 +72,18 @@ def test_question_file_errors_name_the_problem(tmp_path: Path) -> None:
     ok = tmp_path / "ok.yaml"
     ok.write_text("- id: a\n  question: Why?\n  answers: []\n  gold_docs: []\n  answerable: false\n  extra: 1\n")
     assert load_questions(ok)[0].answerable is False
+
+
+def test_a_question_date_is_the_day_it_was_asked(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "- {id: a, question: 'Who won this week?', question_date: 2023/01/26}\n"
+        "- {id: b, question: 'Who won this week?', question_date: 2023-02-03}\n"
+        "- {id: c, question: 'Who won?'}\n"
+    )
+    assert [q.question_date for q in load_questions(path)] == [dt.date(2023, 1, 26), dt.date(2023, 2, 3), None]
+    path.write_text("- {id: a, question: 'Who won this week?', question_date: 26/01/2023}\n")
+    with pytest.raises(EvalInputError, match="question #1: question_date"):
+        load_questions(path)
