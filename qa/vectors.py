@@ -5,12 +5,14 @@ Importing chromadb and opening its store costs over a second: most of a cold
 passages' vectors, texts and metadata are copied beside the store into two
 files, and a question is a matrix product over them (10,000 × 384 float32: ~1 ms).
 
-Chroma stays the source of truth. The copy is stamped with the collection's
-write version (:meth:`qa.index.Index.version`), which the index bumps in the same
-commit that records each completed change to the collection; a copy whose stamp differs is stale and is neither used nor
-trusted, and the index rebuilds it from Chroma on its next search. The stamp is
+Chroma stays the source of truth. The copy is stamped with the store's id and the
+collection's write version (:meth:`qa.index.Index.stamp`), which the index bumps in the same
+commit that records each completed change to the collection; a copy whose stamp differs is
+stale and is not used, and the index rebuilds it from Chroma on its next search (while
+another process holds the write lock, the last copy is used as it is). The stamp is
 read *before* the passages are copied, so a change made during the copy leaves
-the copy marked stale, never wrongly fresh.
+the copy marked stale, never wrongly fresh. Only passages of articles the catalogue
+records are copied: what an interrupted write left behind is never searched.
 """
 
 from __future__ import annotations
@@ -71,12 +73,18 @@ class VectorCopy:
         return {pid: (self.texts[i], self.metadatas[i], self.vectors[i]) for pid, i in rows}
 
 
-def load(folder: Path, stamp: str, embedding_model: str) -> VectorCopy | None:
-    """The copy kept in ``folder`` (one per collection) if it is of exactly this ``stamp`` and model, else None."""
+def load(folder: Path, stamp: str | None, embedding_model: str) -> VectorCopy | None:
+    """The copy kept in ``folder`` (one per collection) if it is of exactly this ``stamp`` and model, else None.
+
+    ``stamp=None`` takes the saved copy whatever its stamp (the last consistent state, while a writer works).
+    """
     try:
         meta = json.loads((folder / "copy.json").read_text(encoding="utf-8"))
-        if (meta.get("format"), meta.get("stamp"), meta.get("embedding_model")) != (FORMAT, stamp, embedding_model):
+        if (meta.get("format"), meta.get("embedding_model")) != (FORMAT, embedding_model):
             return None
+        if stamp is not None and meta.get("stamp") != stamp:
+            return None
+        stamp = meta["stamp"]
         vectors = np.load(folder / meta["matrix"], allow_pickle=False)
     except (OSError, ValueError, KeyError):
         return None
