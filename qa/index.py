@@ -20,7 +20,6 @@ import dataclasses
 import fcntl
 import functools
 import json
-import os
 import sqlite3
 import sys
 import threading

@@ -1,14 +1,17 @@
 """The ingest pipeline: load → clean → chunk → embed → index, with a report.
 
-Each article is keyed by a hash of its file's content and the settings that shape its passages:
-an unchanged article is recognised from that key alone (no cleaning, no embedding); a changed
-one replaces its old passages; an exact or near-duplicate of an article already indexed
-(qa.dedup) is recorded as a duplicate of it, not indexed twice; a bad file is reported and
-skipped; with ``prune``, articles whose files are gone are removed.
+An article is named by its file's path relative to the index's recorded root (the first folder
+ingested), or by its absolute path when it lies outside it (qa.load.doc_id_for), so two folders
+never share a name. Each article is keyed by a hash of its file's content and the settings that
+shape its passages: an unchanged article is recognised from that key alone (no cleaning, no
+embedding); a changed one replaces its old passages; an exact or near-duplicate of another
+article (qa.dedup), judged against the index as this run leaves it, is recorded as a duplicate of
+it, not indexed twice; a bad file is reported and skipped; with ``prune``, articles whose files
+are gone are removed, and their duplicates indexed in their place.
 
-Interrupting ingest at any point (even SIGKILL) leaves an index that answers from what was
-stored: an article is recorded only after all its passages are in Chroma, so the next run
-simply finishes the job, with the same passage ids and no duplicates.
+Ingest holds the data folder's write lock and first repairs what an interrupted run left
+(qa.consistency): a kill at any point (even SIGKILL) leaves an index that answers from what was
+recorded, and the next run finishes the job, with the same passage ids and no duplicates.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.chunk import Passage, chunk
-from qa.consistency import reconcile
 from qa.clean import Article, clean
+from qa.consistency import reconcile
 from qa.dedup import DuplicateFinder, signature
 from qa.embed import Embedder
 from qa.index import Index, NewArticle

@@ -158,7 +158,7 @@ def decode(data: bytes) -> str:
     only; a file with no valid UTF-8 beyond ASCII is Windows-1252 (Latin-1 files, Word's quotes).
     Raises :class:`LoadError` for binary data and for UTF-16 that does not decode.
     """
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
@@ -237,7 +237,7 @@ def read_all(path: Path, root: Path) -> tuple[list[RawDocument], list[Skipped]]:
         return [read(path, root)], []
     data = _read_bytes(path, None)
     lines: list[str] | list[bytes]
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         lines = decode(data).split("\n")
     else:
         reason = binary_reason(data)

@@ -7,17 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import KHALEEJ, PESHMERGA, ROOT
 from tests.integration.chat_server import free_port
 
-CHROMA = Path(sys.executable).with_name("chroma")
 EXTRA_ARTICLES = {
     "harbour.txt": (
         "Harbour authority orders electric ferries\n\n"
@@ -32,39 +26,6 @@ EXTRA_ARTICLES = {
         "the regional government for emergency support before the harvest."
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMA.exists():
-        pytest.skip(f"no chroma console script beside {sys.executable}")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("w")
-    server = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()[-1000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def qa(args: list[str], data_dir: Path, url: str) -> subprocess.Popen[str]:
