@@ -453,8 +453,10 @@ class Index:
     def put_many(self, items: list[NewArticle]) -> None:
         """:meth:`put` for several articles at once: one Chroma write and one SQLite transaction.
 
-        The articles are first recorded as pending, and their rows are written last, in the commit
-        that clears them: a kill in between leaves them pending, for qa.consistency to repair.
+        The articles are first recorded as pending; their new passages are written, then their rows
+        (so a reader sees the old version complete, or the new one), then the old versions' passages
+        are deleted and the articles cleared. A kill anywhere leaves them pending, for qa.consistency
+        to repair; readers never see the passages of a version the table does not record.
         """
         if not items:
             return
@@ -476,10 +478,6 @@ class Index:
         if ids:
             vectors = np.concatenate([item.vectors for item in items])
             self._collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metadatas)
-        # older versions of these articles (any passage of each under another fingerprint than its own:
-        # two articles may swap contents, and so fingerprints)
-        older = [{"$and": [{"doc_id": item.article.doc_id}, {"fingerprint": {"$ne": item.fingerprint}}]} for item in items]
-        self._collection.delete(where=older[0] if len(older) == 1 else {"$or": older})
         now = time.time()
         with self._db:
             for item in items:
@@ -494,9 +492,14 @@ class Index:
                 self._db.execute(
                     "DELETE FROM duplicates WHERE collection=? AND doc_id=?", (self.name, article.doc_id)
                 )
-            self._end(doc_ids)
             self._db.execute("UPDATE stores SET store_id=? WHERE collection=?", (str(self._collection.id), self.name))
             self._bump_version()
+        # older versions of these articles (any passage of each under another fingerprint than its own:
+        # two articles may swap contents, and so fingerprints)
+        older = [{"$and": [{"doc_id": item.article.doc_id}, {"fingerprint": {"$ne": item.fingerprint}}]} for item in items]
+        self._collection.delete(where=older[0] if len(older) == 1 else {"$or": older})
+        with self._db:
+            self._end(doc_ids)
         self._synced = self._stamp_now()
 
     def set_file_key(self, doc_id: str, file_key: str) -> None:
