@@ -2,11 +2,12 @@
 
     python benchmarks/faults.py [--articles 300] [--kills 20] [--seed 15] [--clients 10] [--bench ../shared/bench] [--out FILE]
 
-Part 1 (kills): a corpus of the first --articles files of the benchmark corpora (BENCH/*/corpus/*.txt,
-in name order) is ingested by ``python -m qa ingest --prune`` processes, each
-killed with SIGKILL after a seeded random delay (2 to 12 s after it starts). Before each round the
-corpus is changed at random (seeded): a few files edited, a few deleted, a few put back, so kills
-land in additions, updates and removals as well. After each kill, three checks:
+Part 1 (kills): a corpus of the first --articles files of BENCH/realtimeqa_dev/corpus (news articles
+of ~5 KB, ~8 passages each; else of any BENCH/*/corpus) is ingested by ``python -m qa ingest --prune`` processes, each
+killed with SIGKILL at a seeded point: after its k-th committed write (k from 0 to 20 in the first
+round, 0 to 4 later), then a seeded 0-1.5 s more, so kills land while embedding, inside Chroma's
+writes and between them. Before each later round the corpus is changed at random (seeded): a few
+files edited, a few deleted, a few put back, so kills land in additions, updates and removals. After each kill, three checks:
 
   reader    a fresh reader's view (what ``ask`` searches, before any repair) holds, for every recorded
             article, exactly its passages, and no passage of an article the table does not record
@@ -49,7 +50,7 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 
 
 def build_corpus(bench: Path, folder: Path, articles: int) -> int:
-    paths = sorted(bench.glob("*/corpus/*.txt"))[:articles]
+    paths = sorted(bench.glob("realtimeqa_dev/corpus/*.txt"))[:articles] or sorted(bench.glob("*/corpus/*.txt"))[:articles]
     if not paths:
         raise SystemExit(f"no benchmark corpora under {bench}")
     folder.mkdir(parents=True)
@@ -65,7 +66,7 @@ def ingest(corpus: Path, data: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def mutate(corpus: Path, removed: dict[str, str], rng: random.Random, n: int = 3) -> None:
+def mutate(corpus: Path, removed: dict[str, str], rng: random.Random, n: int = 6) -> None:
     """Edit ``n`` files, delete ``n``, put back up to ``n`` deleted earlier."""
     files = sorted(corpus.iterdir())
     for path in rng.sample(files, n):
@@ -75,6 +76,18 @@ def mutate(corpus: Path, removed: dict[str, str], rng: random.Random, n: int = 3
     for path in rng.sample(sorted(corpus.iterdir()), n):
         removed[path.name] = path.read_text(encoding="utf-8")
         path.unlink()
+
+
+def writes_done(data: Path) -> int:
+    """The collection's write counter (qa.index.Index.version): one per stored batch, two per removal."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{data / 'articles.sqlite3'}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT version FROM versions WHERE collection='articles'").fetchone()
+    except sqlite3.Error:
+        return 0
+    return row[0] if row else 0
 
 
 def check(data: Path, embedder, chunking) -> dict[str, object]:  # noqa: ANN001
@@ -126,7 +139,7 @@ def check(data: Path, embedder, chunking) -> dict[str, object]:  # noqa: ANN001
     index.close()
     return {
         "articles": len(expected), "passages": sum(n for _, n in expected.values()), "reader_strays": strays,
-        "reader_ok": reader_ok, "pending_before_repair": repairs.checked, "orphans_removed": repairs.orphans,
+        "reader_ok": reader_ok, "checked": repairs.checked, "orphans_removed": repairs.orphans,
         "restored": len(repairs.restored), "repaired_ok": repaired_ok, "unanswered": len(unanswered),
         "answers_ok": answers_ok, "survived": reader_ok and repaired_ok and answers_ok,
     }
@@ -143,19 +156,24 @@ def kill_rounds(corpus: Path, data: Path, kills: int, rng: random.Random) -> lis
     for i in range(kills):
         if i:
             mutate(corpus, removed, rng)
-        delay = rng.uniform(2, 12)
+        # a seeded point: after the k-th write the run commits (k = 0: before the first), then a
+        # random moment more, so kills land while embedding, in Chroma's writes and between them
+        writes, jitter = rng.randint(0, 20 if i == 0 else 4), rng.uniform(0, 1.5)
+        before = writes_done(data)
         proc = ingest(corpus, data)
+        while proc.poll() is None and writes_done(data) < before + writes:
+            time.sleep(0.02)
         try:
-            proc.wait(timeout=delay)
+            proc.wait(timeout=jitter + (4 if writes == 0 else 0))  # (k = 0: past the start-up)
             finished = True
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             finished = False
-        result = {"round": i, "kill_after_s": round(delay, 2), "finished_before_kill": finished,
-                  **check(data, embedder, settings.chunk)}
+        result = {"round": i, "kill_after_writes": writes, "then_s": round(jitter, 2), "finished_before_kill": finished,
+                  "writes_done": writes_done(data) - before, **check(data, embedder, settings.chunk)}
         rounds.append(result)
-        print(f"kill {i + 1:2d}/{kills} after {delay:5.2f} s{' (finished first)' if finished else ''}: "
+        print(f"kill {i + 1:2d}/{kills} after {writes} writes + {jitter:4.2f} s{' (finished first)' if finished else ''}: "
               f"{'survived' if result['survived'] else 'FAILED'} {result}", flush=True)
     proc = ingest(corpus, data)
     proc.wait()

@@ -21,7 +21,6 @@ import fcntl
 import functools
 import json
 import sqlite3
-import sys
 import threading
 import time
 import uuid
@@ -155,6 +154,12 @@ def chroma_client(path: Path, url: str | None = None):  # noqa: ANN201 - chromad
 
     settings = ChromaSettings(anonymized_telemetry=False)
     if url is None:
+        # A client of its own, not chromadb's shared one for this path: an embedded client does not see
+        # what other clients write (its searches then fail with "Error finding id"), so each Index
+        # opens its own and opens it again when the store has changed under it (Index._fresh_collection).
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
         return chromadb.PersistentClient(path=str(path), settings=settings)
     parsed = urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -236,19 +241,18 @@ class Index:
                 f"collection '{self.name}' was built with embedding model '{stored_model}', "
                 f"not '{self.embedding_model}': use another --collection or re-ingest into a new data folder"
             )
+        if self.chroma_url is None:
+            self._synced = self.stamp()  # what this client has seen (see _fresh_collection)
         return collection
 
     def reopen_store(self) -> None:
-        """Forget this process's Chroma client, so that the next use reads the store as it is on disk now.
+        """Forget this index's Chroma client, so that the next use reads the store as it is on disk now.
 
         An embedded Chroma client keeps its vector index in memory and does not see what another process
-        writes (its searches then fail with "Error finding id"); a fresh client does.
+        (or another Index) writes: its searches then fail with "Error finding id", and its writes would
+        save its stale index over theirs. A fresh client does see them.
         """
         self.__dict__.pop("_collection", None)
-        if self.chroma_url is None and "chromadb" in sys.modules:
-            from chromadb.api.client import SharedSystemClient
-
-            SharedSystemClient.clear_system_cache()
 
     # -- the store's identity and the write lock --------------------------------------------
     def store_id(self) -> str | None:
@@ -308,6 +312,8 @@ class Index:
                 wait()
                 fcntl.flock(f, fcntl.LOCK_EX)
             try:
+                if self.chroma_url is None and "_collection" in self.__dict__ and self.stamp() != self._synced:
+                    self.reopen_store()  # another writer came first: write on top of what it wrote
                 yield
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
@@ -474,6 +480,7 @@ class Index:
                     "end": p.end, "fingerprint": item.fingerprint, "catalogue": self.catalogue,
                     **article.meta.as_metadata(),
                 })
+        self._fresh_collection()
         self._begin(doc_ids)
         if ids:
             vectors = np.concatenate([item.vectors for item in items])
@@ -514,6 +521,7 @@ class Index:
 
         Safe to interrupt: the article stays pending until its old passages are gone.
         """
+        self._fresh_collection()
         with self._db:
             self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(self.name, doc_id)])
             self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
@@ -536,6 +544,7 @@ class Index:
         The row goes first (pending until the passages are gone), so no article is left without passages.
         """
         known = self.fingerprint(doc_id) is not None
+        self._fresh_collection()
         with self._db:
             self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", [(self.name, doc_id)])
             self._db.execute("DELETE FROM articles WHERE collection=? AND doc_id=?", (self.name, doc_id))
@@ -634,9 +643,9 @@ class Index:
         """The Chroma collection, reopened first when another process has written since this one last read it."""
         if self.chroma_url is None and "_collection" in self.__dict__:
             stamp = self.stamp()
-            if self._synced is not None and stamp != self._synced and not self.writer_active():
+            if stamp != self._synced and not self.writer_active():  # (mid-write: wait until it is done)
                 self.reopen_store()
-            self._synced = stamp
+                self._synced = stamp
         return self._collection
 
     # -- the vector copy --------------------------------------------------------------------
