@@ -602,25 +602,42 @@ class Index:
         if copy is not None:
             hits = [(h.id, h.text, h.metadata, h.score) for h in copy.search(vector, k)]
         else:
-            collection = self._fresh_collection()
-            n = collection.count()
-            if n == 0:
-                return []
-            result = collection.query(
-                query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-            keep = self._recorded_filter()
-            hits = [
-                (pid, text, meta, 1.0 - float(distance))
-                for pid, text, meta, distance in zip(
-                    result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
-                )
-                if keep(pid, meta)
-            ]
+            try:
+                hits = self._chroma_search(vector, k, where)
+            except Exception as exc:  # noqa: BLE001 - chromadb's InternalError
+                if "Error finding id" not in str(exc):
+                    raise
+                # Chroma is mid-change by another process: a fresh client, else the last consistent copy
+                self.reopen_store()
+                try:
+                    hits = self._chroma_search(vector, k, where)
+                except Exception as again:  # noqa: BLE001
+                    last = None if self.chroma_url else self._copy or vectors.load(
+                        self.data_dir / "vectors" / self.name, None, self.embedding_model)
+                    if "Error finding id" not in str(again) or last is None:
+                        raise
+                    hits = [(h.id, h.text, h.metadata, h.score) for h in last.search(vector, k, where)]
         return [
             Document(id=pid, page_content=text, metadata={**meta, "score": score, "rank": rank})
             for rank, (pid, text, meta, score) in enumerate(hits, start=1)
+        ]
+
+    def _chroma_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any], float]]:
+        collection = self._fresh_collection()
+        n = collection.count()
+        if n == 0:
+            return []
+        result = collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        keep = self._recorded_filter()
+        return [
+            (pid, text, meta, 1.0 - float(distance))
+            for pid, text, meta, distance in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            )
+            if keep(pid, meta)
         ]
 
     def _recorded_filter(self) -> Callable[[str, dict[str, Any]], bool]:

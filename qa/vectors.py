@@ -57,11 +57,20 @@ class VectorCopy:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first."""
+    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first.
+
+        ``where``: only passages whose metadata match this Chroma filter (see :func:`matches`).
+        """
         if not len(self):
             return []
         scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if where is not None:
+            allowed = np.fromiter((matches(m, where) for m in self.metadatas), dtype=bool, count=len(self))
+            scores = np.where(allowed, scores, -np.inf)
+            k = min(k, int(allowed.sum()))
+            if k == 0:
+                return []
         k = min(k, len(self))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -71,6 +80,32 @@ class VectorCopy:
         """Text, metadata and vector of the passages with these ids (ids not in the copy are left out)."""
         rows = [(pid, self._row[pid]) for pid in ids if pid in self._row]
         return {pid: (self.texts[i], self.metadatas[i], self.vectors[i]) for pid, i in rows}
+
+
+_COMPARE = {
+    "$eq": lambda v, a: v == a, "$ne": lambda v, a: v != a, "$gt": lambda v, a: v > a, "$gte": lambda v, a: v >= a,
+    "$lt": lambda v, a: v < a, "$lte": lambda v, a: v <= a, "$in": lambda v, a: v in a, "$nin": lambda v, a: v not in a,
+}
+
+
+def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Whether passage metadata satisfy a Chroma ``where`` filter ($and, $or, $eq, $ne, $gt(e), $lt(e), $in, $nin)."""
+    for key, condition in where.items():
+        if key == "$and":
+            if not all(matches(metadata, part) for part in condition):
+                return False
+        elif key == "$or":
+            if not any(matches(metadata, part) for part in condition):
+                return False
+        else:
+            value = metadata.get(key)
+            for op, arg in (condition.items() if isinstance(condition, dict) else [("$eq", condition)]):
+                try:
+                    if value is None or not _COMPARE[op](value, arg):
+                        return False
+                except TypeError:
+                    return False
+    return True
 
 
 def load(folder: Path, stamp: str | None, embedding_model: str) -> VectorCopy | None:

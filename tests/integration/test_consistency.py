@@ -3,6 +3,7 @@ damaged files, a reader while another process ingests. Real processes, the real 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from qa.chain import QAChain
+from qa.retrieve import SearchFilters
 from qa.settings import Settings
 from tests.conftest import KHALEEJ, PESHMERGA, ROOT, SEEDS
 from tests.integration.test_interrupted_ingest import make_corpus, stored_rows
@@ -178,11 +180,13 @@ def test_a_reader_keeps_answering_while_another_process_ingests_and_is_killed(tm
     asked = 0
     stop = threading.Event()
 
+    dated = SearchFilters(since=dt.date(2015, 1, 1), outlets=["Khaleej Times"])  # (a filter sends it to Chroma)
+
     def ask_all_the_time() -> None:
         nonlocal asked
         while not stop.is_set():
             try:
-                answer = reader.ask(PESHMERGA)
+                answer = reader.ask(PESHMERGA, filters=dated if asked % 2 else None)
                 if not any(c.doc_id == KHALEEJ for c in answer.citations):
                     failures.append(f"not answered: {answer.answer}")
             except Exception as exc:  # noqa: BLE001 - every failure counts
