@@ -180,7 +180,9 @@ def test_a_reader_keeps_answering_while_another_process_ingests_and_is_killed(tm
     asked = 0
     stop = threading.Event()
 
-    dated = SearchFilters(since=dt.date(2015, 1, 1), outlets=["Khaleej Times"])  # (a filter sends it to Chroma)
+    dated = SearchFilters(until=dt.date(2100, 1, 1))  # a filter sends the dense search to Chroma
+    everything = {"passage": {"$gte": 0}}  # a Chroma filter that the writer's new passages match too
+    vector = reader.embedder.embed([PESHMERGA])[0]
 
     def ask_all_the_time() -> None:
         nonlocal asked
@@ -189,6 +191,8 @@ def test_a_reader_keeps_answering_while_another_process_ingests_and_is_killed(tm
                 answer = reader.ask(PESHMERGA, filters=dated if asked % 2 else None)
                 if not any(c.doc_id == KHALEEJ for c in answer.citations):
                     failures.append(f"not answered: {answer.answer}")
+                if len(reader.index.search(vector, 5, where=everything)) != 5:
+                    failures.append("filtered search: fewer than 5 passages")
             except Exception as exc:  # noqa: BLE001 - every failure counts
                 failures.append(f"{type(exc).__name__}: {exc}")
             asked += 1
