@@ -155,5 +155,5 @@ def check(
     LexicalIndex.open(index)
     articles = len(index.articles())
     verdict = "repaired" if repairs.repaired or len(lines) > len(repairs.lines()) else "consistent"
-    return [f"{verdict}: {articles} articles, {passages} passages in {index.data_dir}"
-            f" (checked {repairs.checked} articles against the store)", *lines]
+    head = f"{verdict}: {articles} articles, {passages} passages in {index.data_dir} (checked {repairs.checked} articles against the store)"
+    return [head, *lines]

@@ -232,10 +232,11 @@ class ChatPage:
             removed = index.remove(doc_id)
             # its first duplicate is indexed in its place
             promoted = promote_duplicates_of(doc_id, index, self.chain.embedder, self.chain.settings.chunk)
-            source = Path(os.path.realpath(stored.source)) if stored else None
-            if stored and source.parent == self.uploads and source.is_file():  # type: ignore[union-attr]
-                if not any(entry.source == stored.source for entry in index.ledger().values()):
-                    source.unlink()  # type: ignore[union-attr]  # the stored upload goes with its last article
+            if stored is not None:  # the stored upload goes with its last article
+                source = Path(os.path.realpath(stored.source))
+                last = not any(entry.source == stored.source for entry in index.ledger().values())
+                if source.parent == self.uploads and source.is_file() and last:
+                    source.unlink()
         message = f"Removed {md(doc_id)}." if removed else f"{md(doc_id)} was not in the index."
         if promoted.added:
             message += " " + ", ".join(md(d) for d in promoted.added) + " (its duplicate) is indexed in its place."
