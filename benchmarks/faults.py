@@ -216,15 +216,20 @@ def chat_under_an_ingest(corpus: Path, data_parent: Path, clients: int, rng: ran
             t.start()
         time.sleep(3)
         mutate(corpus, {}, rng, n=20)
+        before = writes_done(data_parent / "data")
         writer = ingest(corpus, data_parent / "data")
         time.sleep(8)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        during = writes_done(data_parent / "data") - before
+        with lock:
+            asked_during = asked
         time.sleep(10)
         stop.set()
         for t in threads:
             t.join()
-    return {"clients": clients, "asked": asked, "failed": failed, "errors": sorted(set(errors))[:10]}
+    return {"clients": clients, "asked": asked, "asked_before_the_kill": asked_during, "writes_before_the_kill": during,
+            "failed": failed, "errors": sorted(set(errors))[:10]}
 
 
 def main() -> None:
