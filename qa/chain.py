@@ -118,8 +118,8 @@ class QAChain:
         from qa.lexical import LexicalIndex
 
         with self._lexical_lock:
-            if self._lexical is None or self._lexical.version != self.index.version():
-                self._lexical = LexicalIndex.open(self.index)
+            if self._lexical is None or self._lexical.version != self.index.stamp():
+                self._lexical = LexicalIndex.open(self.index, self._lexical)
             return self._lexical
 
     def ask(

@@ -6,6 +6,7 @@ The cleaned text is what gets stored; every passage and citation offset points i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -153,4 +154,4 @@ def clean(raw: RawDocument) -> Article:
     labels = classify_lines(text)
     meta = meta.or_else(metadata.from_text(text, boilerplate={i for i, (_, keep) in enumerate(labels) if not keep}))
     text = kept_text(labels) or text
-    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=str(raw.path), meta=meta)
+    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=os.path.abspath(raw.path), meta=meta)

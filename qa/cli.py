@@ -1,4 +1,4 @@
-"""The command line: ``python -m qa ingest|ask|serve|eval``.
+"""The command line: ``python -m qa ingest|ask|serve|eval|check``.
 
 Flags override settings (which environment variables ``QA_*`` set); errors
 are one line on stderr and a non-zero exit, never a traceback.
@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true", help="also remove indexed articles whose files are gone from FOLDER")
     _common(p)
 
+    p = sub.add_parser("check", help="check that the passage store and the article table agree, and repair them")
+    _common(p)
+
     p = sub.add_parser("ask", help="answer one question with cited sources")
     p.add_argument("question", help=f'e.g. "{ASK_EXAMPLE}"')
     p.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
@@ -162,6 +165,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.chain import embedder_for, open_index
+    from qa.consistency import check
+
+    index = open_index(settings)
+    for line in check(index, embedder_for(settings), settings.chunk, log=lambda m: print(f"qa check: {m}", file=sys.stderr)):
+        print(line)
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.chain import QAChain, check_question
     from qa.cite import render_text
@@ -194,7 +207,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

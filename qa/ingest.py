@@ -1,20 +1,24 @@
 """The ingest pipeline: load → clean → chunk → embed → index, with a report.
 
-Each article is keyed by a hash of its file's content and the settings that shape its passages:
-an unchanged article is recognised from that key alone (no cleaning, no embedding); a changed
-one replaces its old passages; an exact or near-duplicate of an article already indexed
-(qa.dedup) is recorded as a duplicate of it, not indexed twice; a bad file is reported and
-skipped; with ``prune``, articles whose files are gone are removed.
+An article is named by its file's path relative to the index's recorded root (the first folder
+ingested), or by its absolute path when it lies outside it (qa.load.doc_id_for), so two folders
+never share a name. Each article is keyed by a hash of its file's content and the settings that
+shape its passages: an unchanged article is recognised from that key alone (no cleaning, no
+embedding); a changed one replaces its old passages; an exact or near-duplicate of another
+article (qa.dedup), judged against the index as this run leaves it, is recorded as a duplicate of
+it, not indexed twice; a bad file is reported and skipped; with ``prune``, articles whose files
+are gone are removed, and their duplicates indexed in their place.
 
-Interrupting ingest at any point (even SIGKILL) leaves an index that answers from what was
-stored: an article is recorded only after all its passages are in Chroma, so the next run
-simply finishes the job, with the same passage ids and no duplicates.
+Ingest holds the data folder's write lock and first repairs what an interrupted run left
+(qa.consistency): a kill at any point (even SIGKILL) leaves an index that answers from what was
+recorded, and the next run finishes the job, with the same passage ids and no duplicates.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,10 +28,11 @@ import numpy as np
 
 from qa.chunk import Passage, chunk
 from qa.clean import Article, clean
+from qa.consistency import reconcile
 from qa.dedup import DuplicateFinder, signature
 from qa.embed import Embedder
 from qa.index import Index, NewArticle
-from qa.load import LoadError, RawDocument, Skipped, discover, read_all
+from qa.load import LoadError, RawDocument, Skipped, discover, read_all, shown
 from qa.settings import ChunkSettings
 
 # Articles are embedded and stored together in batches of about this many passages: what an
@@ -50,6 +55,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     passages: int = 0
+    repairs: list[str] = field(default_factory=list)  # what qa.consistency repaired first, one line each
 
     def summary(self) -> str:
         lines = [
@@ -57,8 +63,9 @@ class IngestReport:
             f"duplicates {len(self.duplicates)}, skipped {len(self.skipped)}, removed {len(self.removed)}; "
             f"{self.passages} passages embedded"
         ]
+        lines += self.repairs
         lines += [f"  duplicate {doc_id} of {of}" for doc_id, of in self.duplicates]
-        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"  skipped {shown(s.path)}: {s.reason}" for s in self.skipped]
         lines += [f"  removed {doc_id}" for doc_id in self.removed]
         return "\n".join(lines)
 
@@ -104,9 +111,42 @@ def ingest_folder(
     progress: bool = True,
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
 ) -> IngestReport:
-    """Bring ``index`` up to date with the articles in ``folder`` (and, with ``prune``, only those)."""
-    paths, skipped = discover(folder)
+    """Bring ``index`` up to date with the articles in ``folder`` (a folder or one file).
+
+    With ``prune``, articles whose files are gone from ``folder`` (or gone altogether) are removed.
+    Runs under the index's write lock, after :func:`qa.consistency.reconcile` has repaired what an
+    interrupted run left.
+    """
+    paths, skipped = discover(folder)  # raises FileNotFoundError before anything is written
+    with index.writing(wait=lambda: log(f"waiting for another ingest into {index.data_dir} to finish")):
+        repairs = reconcile(index, embedder, chunking, log=log)
+        report = _ingest(folder, paths, skipped, index, embedder, chunking, prune=prune, progress=progress, log=log)
+        report.repairs = repairs.lines()
+    return report
+
+
+def root_for(index: Index, folder: Path) -> Path:
+    """The folder article ids are relative to: the index's recorded root, else (recorded now) this one."""
+    root = index.root()
+    if root is None:
+        given = Path(os.path.abspath(folder))
+        root = given if given.is_dir() else given.parent
+        index.set_root(root)
+    return root
+
+
+def _within(source: str, folder: Path) -> bool:
+    """Whether the file ``source`` (an article's recorded source) is ``folder`` or lies under it."""
+    path, top = os.path.abspath(source), os.path.abspath(folder)
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _ingest(
+    folder: Path, paths: list[Path], skipped: list[Skipped], index: Index, embedder: Embedder,
+    chunking: ChunkSettings, *, prune: bool, progress: bool, log: Callable[[str], None],
+) -> IngestReport:
     report = IngestReport(skipped=list(skipped))
+    root = root_for(index, folder)
     ledger = index.ledger()
 
     # 1. Read every file; recognise unchanged articles and known duplicates by their key alone.
@@ -116,10 +156,10 @@ def ingest_folder(
     known_duplicates: list[tuple[RawDocument, str]] = []
     for path in paths:
         try:
-            docs, bad = read_all(path, folder)
+            docs, bad = read_all(path, root)
         except LoadError as exc:
             report.skipped.append(Skipped(str(path), str(exc)))
-            unreadable.add(str(path))
+            unreadable.add(os.path.abspath(path))
             continue
         report.skipped += bad
         for raw in docs:
@@ -137,28 +177,37 @@ def ingest_folder(
             else:
                 to_clean.append((raw, key))
 
-    # 2. Prune articles whose files are gone.
+    # 2. Prune articles whose files are gone (from this folder, or from the disk altogether).
     if prune:
         for doc_id, entry in sorted(ledger.items()):
-            if doc_id not in seen and entry.source not in unreadable:
+            if doc_id in seen or os.path.abspath(entry.source) in unreadable:
+                continue
+            if _within(entry.source, folder) or not os.path.exists(entry.source):
                 index.remove(doc_id)
                 report.removed.append(doc_id)
 
-    # 3. Clean what changed, and keep out what repeats an indexed (or earlier) article.
+    # 3. Clean what changed, and keep out what repeats another article, judged against the state
+    # after this run: what it leaves unchanged, plus what it accepts, in name order (the first of
+    # two copies is indexed). The old versions of the articles judged here are not in it, so
+    # swapping two files' contents swaps their articles.
+    judged = {raw.doc_id for raw, _ in to_clean} | {raw.doc_id for raw, _ in known_duplicates}
     finder = DuplicateFinder()
-    for doc_id, sig in index.signatures().items():
-        finder.add(doc_id, sig)
-    unchanged = set(report.unchanged)
+    signatures = index.signatures()
+    for doc_id, sig in signatures.items():
+        if doc_id not in judged:
+            finder.add(doc_id, sig)
+    removed = set(report.removed)
     pending: list[_Pending] = []
-    for raw, key in to_clean:
-        _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
-    accepted = unchanged | {p.article.doc_id for p in pending if not p.existed}
+    for raw, key in sorted(to_clean, key=lambda item: item[0].doc_id):
+        _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending)
+    accepted = set(report.unchanged) | {p.article.doc_id for p in pending if not p.existed}
     for raw, key in known_duplicates:  # still a duplicate while what it repeats is there unchanged
         of = ledger[raw.doc_id].duplicate_of
-        if of in accepted:
+        if of in accepted and of not in removed:
             report.duplicates.append((raw.doc_id, of))
+            finder.discard(raw.doc_id)
         else:
-            _judge(raw, key, ledger, index, finder, chunking, embedder.name, report, pending)
+            _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending)
 
     # 4. Embed and store, a batch of articles at a time; articles with passages of like length
     # go together, so that the model pads little (each batch is sorted by length again inside).
@@ -178,12 +227,44 @@ def ingest_folder(
     _flush(batch, index, embedder, report, bar)
     if bar is not None:
         bar.close()
+
+    # 5. Duplicates (elsewhere) of articles removed here take their place.
+    if report.removed:
+        _promote(set(report.removed), seen, index, embedder, chunking, report, log)
+    return report
+
+
+def _promote(
+    removed: set[str], seen: set[str], index: Index, embedder: Embedder, chunking: ChunkSettings,
+    report: IngestReport, log: Callable[[str], None],
+) -> None:
+    """Ingest again the files of recorded duplicates of ``removed`` articles (not read in this run)."""
+    sources = sorted({entry.source for doc_id, entry in index.ledger().items()
+                      if entry.duplicate_of in removed and doc_id not in seen and os.path.isfile(entry.source)})
+    for source in sources:
+        paths, skipped = discover(Path(source))
+        more = _ingest(Path(source), paths, skipped, index, embedder, chunking, prune=False, progress=False, log=log)
+        report.added += more.added
+        report.updated += more.updated
+        report.duplicates += more.duplicates
+        report.passages += more.passages
+
+
+def promote_duplicates_of(
+    doc_id: str, index: Index, embedder: Embedder, chunking: ChunkSettings,
+    log: Callable[[str], None] = lambda _: None,
+) -> IngestReport:
+    """After ``doc_id`` was removed: its first recorded duplicate is indexed in its place (the others repeat that one)."""
+    report = IngestReport()
+    with index.writing():
+        _promote({doc_id}, set(), index, embedder, chunking, report, log)
     return report
 
 
 def _judge(
-    raw: RawDocument, key: str, ledger: dict, index: Index, finder: DuplicateFinder, chunking: ChunkSettings,
-    model: str, report: IngestReport, pending: list[_Pending],
+    raw: RawDocument, key: str, ledger: dict, index: Index, finder: DuplicateFinder,
+    signatures: dict[str, np.ndarray], chunking: ChunkSettings, model: str, report: IngestReport,
+    pending: list[_Pending],
 ) -> None:
     """Clean a new or changed article and decide: unchanged after all, duplicate, or to be embedded."""
     try:
@@ -196,10 +277,11 @@ def _judge(
     if entry is not None and entry.fingerprint == fp:  # the file changed, the article did not
         index.set_file_key(article.doc_id, key)
         report.unchanged.append(article.doc_id)
+        sig = signatures.get(article.doc_id)
+        finder.add(article.doc_id, sig if sig is not None else signature(article.text))
         return
     sig = signature(article.text)
-    finder.discard(article.doc_id)  # its own previous version is no duplicate of it
-    original = finder.find(sig)
+    original = finder.find(sig, exclude=article.doc_id)
     if original is not None:
         index.mark_duplicate(article.doc_id, original, article.source, key)
         report.duplicates.append((article.doc_id, original))

@@ -5,10 +5,12 @@ words ("Cavusoglu", "Su-24", "1,600"). BM25 matches them literally; qa.retrieve
 combines its scores with the dense ones.
 
 The BM25 index is derived from the Chroma collection and persisted beside it
-(``DATA_DIR/lexical/COLLECTION/``) together with the collection's write version
-(:meth:`qa.index.Index.version`). It is rebuilt lazily, on the first search after
-any ingest changed the collection, and loaded memory-mapped, so opening it costs
-milliseconds. Per-passage ``published_day`` and ``outlet`` arrays are kept with it
+(``DATA_DIR/lexical/COLLECTION/``) together with the store's id and write version
+(:meth:`qa.index.Index.stamp`). It is rebuilt lazily, on the first search after
+any ingest changed the collection (or the store was replaced), and loaded memory-mapped,
+so opening it costs milliseconds. While another process holds the write lock, the copy
+on disk is used as it is. A copy whose parts disagree (ids and BM25 of different sizes)
+is rebuilt, never searched. Per-passage ``published_day`` and ``outlet`` arrays are kept with it
 so that :class:`qa.retrieve.SearchFilters` restrict the BM25 scoring itself.
 """
 
@@ -101,7 +103,7 @@ class QueryScores:
 class LexicalIndex:
     """A persisted BM25 index of one collection's passages. Use :meth:`open`."""
 
-    def __init__(self, folder: Path, version: int, ids: list[str], days: np.ndarray, outlets: np.ndarray,
+    def __init__(self, folder: Path, version: str, ids: list[str], days: np.ndarray, outlets: np.ndarray,
                  outlet_names: list[str], bm25: object) -> None:
         self.folder = folder
         self.version = version
@@ -119,17 +121,24 @@ class LexicalIndex:
         return index.data_dir / "lexical" / index.name
 
     @classmethod
-    def open(cls, index: Index) -> LexicalIndex:
-        """The BM25 index for ``index``: loaded if it is up to date, else rebuilt and saved first."""
+    def open(cls, index: Index, previous: LexicalIndex | None = None) -> LexicalIndex:
+        """The BM25 index for ``index``: loaded if it is up to date, else rebuilt and saved first.
+
+        While a writer holds the index's write lock, ``previous`` (or else the saved copy, whatever its
+        stamp) is returned as it is: the last consistent state.
+        """
         folder = cls.folder_for(index)
-        version = index.version()
+        version = index.stamp()
         try:
             state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             state = {}
-        if state.get("version") == version and state.get("format") == _FORMAT:
+        fresh = state.get("version") == version and state.get("format") == _FORMAT
+        if fresh or (index.writer_active() and state.get("format") == _FORMAT):
+            if not fresh and previous is not None:
+                return previous
             try:
-                return cls._load(folder, version)
+                return cls._load(folder, state.get("version"))
             except (OSError, ValueError, KeyError):
                 pass  # a damaged copy: rebuild it
         return cls.build(index)
@@ -139,7 +148,7 @@ class LexicalIndex:
         """Tokenise every passage of ``index``, fit BM25 and save it (atomically) beside the collection."""
         import bm25s
 
-        version = index.version()
+        version = index.stamp()
         ids: list[str] = []
         corpus: list[list[str]] = []
         days: list[int] = []
@@ -177,17 +186,20 @@ class LexicalIndex:
         return cls._load(folder, version)
 
     @classmethod
-    def _load(cls, folder: Path, version: int) -> LexicalIndex:
+    def _load(cls, folder: Path, version: str) -> LexicalIndex:
+        """The saved copy; ValueError when its parts disagree (a file replaced or cut short)."""
         ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         bm25 = None
         if ids:
             import bm25s
 
             bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
-        return cls(
-            folder, version, ids, np.load(folder / "days.npy"), np.load(folder / "outlet_codes.npy"),
-            json.loads((folder / "outlets.json").read_text(encoding="utf-8")), bm25,
-        )
+        days, outlets = np.load(folder / "days.npy"), np.load(folder / "outlet_codes.npy")
+        documents = bm25.scores.get("num_docs") if bm25 is not None else 0
+        if not len(ids) == documents == len(days) == len(outlets):
+            raise ValueError(f"{folder}: {len(ids)} ids, {documents} BM25 documents, {len(days)} days")
+        return cls(folder, version, ids, days, outlets,
+                   json.loads((folder / "outlets.json").read_text(encoding="utf-8")), bm25)
 
     # -- searching --------------------------------------------------------------------------
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:

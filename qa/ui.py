@@ -6,7 +6,8 @@ its source card beside the answer (:mod:`qa.cards`), and date/outlet filters,
 the number of passages and the "as of" date (default today: the day "this
 week" counts back from, :mod:`qa.recency`) apply to retrieval. **Corpus**: the ingested
 articles, upload of new files (through :func:`qa.ingest.ingest_folder`, with a
-result per file) and removal of an article.
+result per article: a .jsonl file's records each get theirs) and removal of an article
+(its first duplicate, if any, is indexed in its place).
 
 A JSON endpoint ``/ask`` serves programs (``gradio_client``)::
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -36,7 +38,8 @@ from qa.cards import NO_SOURCES_HTML, PAGE_CSS, PAGE_SCRIPT, answer_markdown, md
 from qa.chain import QAChain, QuestionError, check_question
 from qa.cite import Answer
 from qa.followup import Turn, resolve
-from qa.ingest import ingest_folder
+from qa.ingest import ingest_folder, promote_duplicates_of
+from qa.load import doc_id_for
 from qa.retrieve import SearchFilters
 from qa.settings import Settings
 
@@ -45,7 +48,7 @@ log = logging.getLogger(__name__)
 MAX_K = 50  # RetrievalSettings.k allows up to 50; the slider stops at 20
 SLIDER_MAX_K = 20
 SHOWN_QUESTION_CHARS = 300
-UPLOADS = "uploads"  # under the data folder; one sub-folder per uploaded file name
+UPLOADS = "uploads"  # under the data folder: each uploaded file, under its safe name
 Message = dict[str, Any]
 TurnState = dict[str, Any]  # {"question": resolved question, "short": short answer, "answer": Answer as dict}
 CORPUS_HEADERS = ["Title", "Outlet", "Published", "Passages", "File"]
@@ -175,7 +178,7 @@ class ChatPage:
         )
 
     def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        """Store each uploaded file under data/uploads/NAME/ and ingest it; one result line per file."""
+        """Store each uploaded file as data/uploads/NAME and ingest it; one result line per article."""
         if not files:
             return ("No files chosen: pick one or more .txt, .md or .html files first.", *self.corpus_views())
         lines = []
@@ -192,35 +195,60 @@ class ChatPage:
         return ("\n".join(f"- {line}" for line in lines), *self.corpus_views())
 
     def _ingest_one(self, source: Path, name: str) -> str:
-        folder = (self.uploads / name).resolve()
-        if folder.parent != self.uploads:  # safe_filename makes this impossible; checked anyway
+        """Store one upload as ``uploads/NAME`` and ingest it: one line per article it holds (a .jsonl file, many)."""
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        target = (self.uploads / name).resolve()
+        if target.parent != self.uploads:  # safe_filename makes this impossible; checked anyway
             raise ValueError("file name outside the uploads folder")
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, folder / name)
-        report = ingest_folder(folder, self.chain.index, self.chain.embedder, self.chain.settings.chunk,
+        previous = target.read_bytes() if target.is_file() else None
+        shutil.copyfile(source, target)
+        index = self.chain.index
+        report = ingest_folder(target, index, self.chain.embedder, self.chain.settings.chunk,
                                progress=False, log=lambda msg: log.info("%s: %s", name, msg))
-        if report.skipped:
-            shutil.rmtree(folder, ignore_errors=True)
-            return f"✗ {md(name)}: not added — {md(report.skipped[0].reason)}"
-        stored = self.chain.index.article(name)
-        n = stored.n_passages if stored else 0
-        passages = f"{n} passage" + ("" if n == 1 else "s")
-        title = md(stored.title) if stored else ""
-        if report.added:
-            return f"✓ {md(name)}: added, {passages} — {title}"
-        if report.updated:
-            return f"✓ {md(name)}: replaced the earlier version, {passages} — {title}"
-        return f"= {md(name)}: already in the index, unchanged — {title}"
+        file_id = doc_id_for(target, index.root() or self.uploads)
+
+        def label(doc_id: str) -> str:
+            return md(name + doc_id[len(file_id):] if doc_id.startswith(file_id) else doc_id)
+
+        lines = []
+        for doc_id in [*report.added, *report.updated, *report.unchanged]:
+            stored = index.article(doc_id)
+            n = stored.n_passages if stored else 0
+            what = f"{n} passage" + ("" if n == 1 else "s") + (f" — {md(stored.title)}" if stored else "")
+            if doc_id in report.added:
+                lines.append(f"✓ {label(doc_id)}: added, {what}")
+            elif doc_id in report.updated:
+                lines.append(f"✓ {label(doc_id)}: replaced the earlier version, {what}")
+            else:
+                lines.append(f"= {label(doc_id)}: already in the index, unchanged — {what}")
+        lines += [f"= {label(doc_id)}: duplicate of {md(of)}, not indexed again" for doc_id, of in report.duplicates]
+        for skipped in report.skipped:
+            where = skipped.path.rpartition(":")[2] if skipped.path.startswith(str(target) + ":") else ""
+            lines.append(f"✗ {md(name)}{f' line {where}' if where else ''}: not added — {md(skipped.reason)}")
+        if not (report.added or report.updated or report.unchanged or report.duplicates):
+            if previous is None:
+                target.unlink(missing_ok=True)  # nothing of it is indexed: not kept
+            else:
+                target.write_bytes(previous)  # the earlier upload of that name stays as it was
+        return "\n- ".join(lines) if lines else f"✗ {md(name)}: not added — no articles in it"
 
     def remove(self, doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
             return ("Choose an article to remove first.", *self.corpus_views())
+        index = self.chain.index
         with self._writing:
-            removed = self.chain.index.remove(doc_id)
-            folder = (self.uploads / safe_filename(doc_id)).resolve()
-            if removed and folder.parent == self.uploads and (folder / doc_id).is_file():
-                shutil.rmtree(folder, ignore_errors=True)  # else the next upload of anything would not bring it back
+            stored = index.article(doc_id)
+            removed = index.remove(doc_id)
+            # its first duplicate is indexed in its place
+            promoted = promote_duplicates_of(doc_id, index, self.chain.embedder, self.chain.settings.chunk)
+            if stored is not None:  # the stored upload goes with its last article
+                source = Path(os.path.realpath(stored.source))
+                last = not any(entry.source == stored.source for entry in index.ledger().values())
+                if source.parent == self.uploads and source.is_file() and last:
+                    source.unlink()
         message = f"Removed {md(doc_id)}." if removed else f"{md(doc_id)} was not in the index."
+        if promoted.added:
+            message += " " + ", ".join(md(d) for d in promoted.added) + " (its duplicate) is indexed in its place."
         return (message, *self.corpus_views())
 
 

@@ -5,12 +5,14 @@ Importing chromadb and opening its store costs over a second: most of a cold
 passages' vectors, texts and metadata are copied beside the store into two
 files, and a question is a matrix product over them (10,000 × 384 float32: ~1 ms).
 
-Chroma stays the source of truth. The copy is stamped with the collection's
-write version (:meth:`qa.index.Index.version`), which the index bumps in the same
-commit that records each completed change to the collection; a copy whose stamp differs is stale and is neither used nor
-trusted, and the index rebuilds it from Chroma on its next search. The stamp is
+Chroma stays the source of truth. The copy is stamped with the store's id and the
+collection's write version (:meth:`qa.index.Index.stamp`), which the index bumps in the same
+commit that records each completed change to the collection; a copy whose stamp differs is
+stale and is not used, and the index rebuilds it from Chroma on its next search (while
+another process holds the write lock, the last copy is used as it is). The stamp is
 read *before* the passages are copied, so a change made during the copy leaves
-the copy marked stale, never wrongly fresh.
+the copy marked stale, never wrongly fresh. Only passages of articles the catalogue
+records are copied: what an interrupted write left behind is never searched.
 """
 
 from __future__ import annotations
@@ -62,25 +64,32 @@ class VectorCopy:
             self._days = np.asarray([int(m.get("published_day") or 0) for m in self.metadatas], dtype=np.int32)
         return self._days
 
-    def search(self, vector: np.ndarray, k: int, days: tuple[int, int] | None = None) -> list[Hit]:
+    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
+               days: tuple[int, int] | None = None) -> list[Hit]:
         """The ``k`` passages most similar to ``vector`` (cosine: all vectors are unit length), best first.
 
+        ``where``: only passages whose metadata match this Chroma filter (see :func:`matches`);
         ``days``: only passages of articles published from the first to the last day (YYYYMMDD, inclusive).
         """
         if not len(self):
             return []
         scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        allowed = None
         if days is not None:
             published = self.published_days()
-            allowed = np.flatnonzero((published >= days[0]) & (published <= days[1]))
-            k = min(k, len(allowed))
+            allowed = (published >= days[0]) & (published <= days[1])
+        if where is not None:
+            matching = np.fromiter((matches(m, where) for m in self.metadatas), dtype=bool, count=len(self))
+            allowed = matching if allowed is None else allowed & matching
+        if allowed is not None:
+            rows = np.flatnonzero(allowed)
+            k = min(k, len(rows))
             if k <= 0:
                 return []
-            top = allowed[np.argpartition(-scores[allowed], k - 1)[:k]]
-            top = top[np.argsort(-scores[top], kind="stable")]
-            return [Hit(self.ids[i], self.texts[i], self.metadatas[i], float(scores[i])) for i in top]
-        k = min(k, len(self))
-        top = np.argpartition(-scores, k - 1)[:k]
+            top = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+        else:
+            k = min(k, len(self))
+            top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [Hit(self.ids[i], self.texts[i], self.metadatas[i], float(scores[i])) for i in top]
 
@@ -90,12 +99,44 @@ class VectorCopy:
         return {pid: (self.texts[i], self.metadatas[i], self.vectors[i]) for pid, i in rows}
 
 
-def load(folder: Path, stamp: str, embedding_model: str) -> VectorCopy | None:
-    """The copy kept in ``folder`` (one per collection) if it is of exactly this ``stamp`` and model, else None."""
+_COMPARE = {
+    "$eq": lambda v, a: v == a, "$ne": lambda v, a: v != a, "$gt": lambda v, a: v > a, "$gte": lambda v, a: v >= a,
+    "$lt": lambda v, a: v < a, "$lte": lambda v, a: v <= a, "$in": lambda v, a: v in a, "$nin": lambda v, a: v not in a,
+}
+
+
+def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Whether passage metadata satisfy a Chroma ``where`` filter ($and, $or, $eq, $ne, $gt(e), $lt(e), $in, $nin)."""
+    for key, condition in where.items():
+        if key == "$and":
+            if not all(matches(metadata, part) for part in condition):
+                return False
+        elif key == "$or":
+            if not any(matches(metadata, part) for part in condition):
+                return False
+        else:
+            value = metadata.get(key)
+            for op, arg in (condition.items() if isinstance(condition, dict) else [("$eq", condition)]):
+                try:
+                    if value is None or not _COMPARE[op](value, arg):
+                        return False
+                except TypeError:
+                    return False
+    return True
+
+
+def load(folder: Path, stamp: str | None, embedding_model: str) -> VectorCopy | None:
+    """The copy kept in ``folder`` (one per collection) if it is of exactly this ``stamp`` and model, else None.
+
+    ``stamp=None`` takes the saved copy whatever its stamp (the last consistent state, while a writer works).
+    """
     try:
         meta = json.loads((folder / "copy.json").read_text(encoding="utf-8"))
-        if (meta.get("format"), meta.get("stamp"), meta.get("embedding_model")) != (FORMAT, stamp, embedding_model):
+        if (meta.get("format"), meta.get("embedding_model")) != (FORMAT, embedding_model):
             return None
+        if stamp is not None and meta.get("stamp") != stamp:
+            return None
+        stamp = meta["stamp"]
         vectors = np.load(folder / meta["matrix"], allow_pickle=False)
     except (OSError, ValueError, KeyError):
         return None

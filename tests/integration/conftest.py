@@ -1,12 +1,19 @@
-"""Fixtures for the chat page tests: one real server for the session (seeds ingested at its start)."""
+"""Fixtures: one real chat server for the session (seeds ingested at its start); a `chroma run` server per module."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.integration.chat_server import Server, running_server
+from tests.integration.chat_server import Server, free_port, running_server
+
+CHROMA = Path(sys.executable).with_name("chroma")
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +21,36 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``python app.py`` on a free loopback port; tests that add articles remove them again."""
     with running_server(tmp_path_factory.mktemp("chat")) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma console script beside {sys.executable}")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = (path / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()[-1000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()

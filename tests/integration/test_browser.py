@@ -146,9 +146,10 @@ def test_upload_then_ask_about_it_then_remove(page: Page, server: Server, tmp_pa
 
     page.get_by_role("tab", name="Corpus").click()
     page.get_by_label("Article to remove").click()
-    page.get_by_role("option", name=f"{LIGHTHOUSE} — harbour_lighthouse.txt").click()
+    uploads = server.log.parent / "data" / "uploads"
+    uploaded = (uploads / "harbour_lighthouse.txt").resolve().as_posix()  # an upload is named by its stored path
+    page.get_by_role("option", name=f"{LIGHTHOUSE} — {uploaded}").click()
     page.get_by_role("button", name="Remove article").click()
     expect(page.locator("#qa-corpus")).not_to_contain_text("harbour_lighthouse.txt", timeout=ANSWER_TIMEOUT_MS)
-    uploads = server.log.parent / "data" / "uploads"
     assert not (uploads / "harbour_lighthouse.txt").exists()  # the stored copy goes with the article
     assert not (uploads / "empty.txt").exists()  # a rejected file is not kept

@@ -75,7 +75,7 @@ def test_bm25_index_follows_writes_and_reloads_from_disk(chain: QAChain) -> None
     assert LexicalIndex.open(chain.index).ids == before.ids  # loaded from disk, same passages
     _put(chain, "zz_temp.txt", "Xylophonists from Qaraqosh toured Erbil in March.", ArticleMeta())
     assert chain.retriever(k=1).invoke("Qaraqosh xylophonists")[0].metadata["doc_id"] == "zz_temp.txt"
-    assert chain.lexical().version > before.version
+    assert chain.lexical().version != before.version  # (the stamp of the store it was built from)
     assert chain.index.remove("zz_temp.txt")
     assert all(d.metadata["doc_id"] != "zz_temp.txt" for d in chain.retriever(k=5).invoke("Qaraqosh xylophonists"))
     assert "zz_temp.txt" not in " ".join(chain.lexical().ids)
