@@ -15,6 +15,7 @@ model, so an index built with one is queried with the other.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -25,7 +26,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -231,6 +232,22 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     return write_onnx(LastHiddenState(), target, ["last_hidden_state"], names)
 
 
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[str]:
+    """A temporary path beside ``target`` to write to; on success it replaces ``target`` (readable by all,
+    as a cache file is meant to be shared), on failure it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes it private
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def write_onnx(module, target: Path, outputs: list[str], dynamic_axes: dict) -> Path:  # noqa: ANN001 - a torch module
     """Trace ``module`` (input_ids, attention_mask, token_type_ids → ``outputs``) to ONNX at ``target``, atomically."""
     import torch
@@ -238,21 +255,12 @@ def write_onnx(module, target: Path, outputs: list[str], dynamic_axes: dict) -> 
     sample = torch.ones((2, 8), dtype=torch.long)
     mask = sample.clone()
     mask[1, 5:] = 0  # a padded row, so the traced graph is the general one
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                module, (sample, mask, torch.zeros_like(sample)), tmp, input_names=list(ONNX_INPUTS),
-                output_names=outputs, dynamic_axes=dynamic_axes, opset_version=17, dynamo=False,
-            )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is meant to be shared like any cache file
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(target) as tmp, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module, (sample, mask, torch.zeros_like(sample)), tmp, input_names=list(ONNX_INPUTS),
+            output_names=outputs, dynamic_axes=dynamic_axes, opset_version=17, dynamo=False,
+        )
     return target
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embed import DEFAULT_CACHE_DIR, ONNX_INPUTS, PACKAGED_MODEL, resolve_model_path, write_onnx
+from qa.embed import DEFAULT_CACHE_DIR, ONNX_INPUTS, PACKAGED_MODEL, atomic_file, resolve_model_path, write_onnx
 from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, combine, decision_value, make_windows, pad
 
 READER_FILE = Path(__file__).parent / "models" / "reader.safetensors"
@@ -79,19 +79,10 @@ def export_reader(base_dir: Path, reader_file: Path, target: Path) -> Path:
 
 def quantize_reader(fp32: Path, target: Path) -> Path:
     """An int8 copy of the exported reader (dynamic quantisation of the matrix weights), written atomically."""
-    import tempfile
-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_file(target) as tmp:
         quantize_dynamic(str(fp32), tmp, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

@@ -66,14 +66,20 @@ def split_by_article(examples: list[Example], n_val: int, seed: int) -> tuple[li
     return [e for e in examples if e.article not in held], [e for e in examples if e.article in held]
 
 
+def paragraphs_by_article(examples: list[Example]) -> dict[str, list[str]]:
+    """Each article's distinct paragraphs, in order of first appearance."""
+    out: dict[str, list[str]] = {}
+    for e in examples:
+        if e.context not in out.setdefault(e.article, []):
+            out[e.article].append(e.context)
+    return out
+
+
 def missing_negatives(examples: list[Example], fraction: float, seed: int) -> list[Example]:
     """Unanswerable examples the way retrieval makes them: a ``fraction`` of the answerable questions,
     each paired with the look-alike paragraph of its own article that shares most words with it and
     holds none of its answers (the passage is on topic; the answer is not in it)."""
-    by_article: dict[str, list[str]] = {}
-    for e in examples:
-        if e.context not in by_article.setdefault(e.article, []):
-            by_article[e.article].append(e.context)
+    by_article = paragraphs_by_article(examples)
     rng = random.Random(seed)
     out = []
     for e in examples:
@@ -286,10 +292,7 @@ def calibration_items(data: Path, *, passages: int, val_articles: int, seed: int
     ``passages - 1`` look-alikes from the same article (kind "answerable" or "adversarial"), and each
     answerable one also among look-alikes without its paragraph (kind "missing": the corpus does not say)."""
     _, val_ex = split_by_article(load_squad(data), val_articles, seed)
-    by_article: dict[str, list[str]] = {}
-    for e in val_ex:
-        if e.context not in by_article.setdefault(e.article, []):
-            by_article[e.article].append(e.context)
+    by_article = paragraphs_by_article(val_ex)
     rng = random.Random(seed)
     items: list[Item] = []
     for ex in val_ex:
@@ -304,11 +307,16 @@ def calibration_items(data: Path, *, passages: int, val_articles: int, seed: int
     return items
 
 
+def confidences(readings: list, kind: str) -> list[float]:
+    """Each passage's confidence by decision rule ``kind`` (-inf where the reader found no span)."""
+    return [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in readings]
+
+
 def answers_read(items: list[Item], readings: list[list], kind: str) -> tuple[np.ndarray, list[str]]:
     """Per item, the confidence (by decision rule ``kind``) and text of its most confident span."""
     conf, texts = [], []
     for (_, group, _, _), rs in zip(items, readings):
-        values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
+        values = confidences(rs, kind)
         top = int(np.argmax(values))
         conf.append(values[top])
         texts.append(group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else "")
@@ -331,7 +339,7 @@ def conflict_threshold(items: list[Item], readings: list[list], kind: str, thres
     for (ex, group, answers, label), rs in zip(items, readings):
         if label != "answerable":
             continue
-        values = [decision_value(kind, r.span.margin, r.span.answerable) if r.span else -np.inf for r in rs]
+        values = confidences(rs, kind)
         top = int(np.argmax(values))
         text = group[top][rs[top].span.start:rs[top].span.end] if rs[top].span else ""
         if values[top] <= threshold or group[top] != ex.context or f1(text, answers) < 0.5:
