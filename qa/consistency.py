@@ -92,8 +92,10 @@ def reconcile(
     lacking = sorted(doc_id for doc_id, (_, n) in expected.items() if have[doc_id] < n)
     if lacking:
         log(f"embedding again {len(lacking)} articles whose passages the store lacks")
-    for start in range(0, len(lacking), _BATCH_ARTICLES):
-        _restore(index, embedder, chunking, lacking[start : start + _BATCH_ARTICLES])
+    if lacking:
+        from qa.ingest import index_series_titles
+
+        restore(index, embedder, chunking, lacking, index_series_titles(index))
     repairs.restored = lacking
     index.clear_pending(pending)
     if index.store_id() is not None or expected:
@@ -101,9 +103,19 @@ def reconcile(
     return repairs
 
 
-def _restore(index: Index, embedder: Embedder, chunking: ChunkSettings, doc_ids: list[str]) -> None:
-    """Embed these recorded articles again from their stored text, as ingest stored them."""
-    from qa.ingest import embedding_text, fingerprint
+def restore(
+    index: Index, embedder: Embedder, chunking: ChunkSettings, doc_ids: list[str], series: frozenset[str],
+) -> None:
+    """Embed these recorded articles again from their stored text, as ingest stores them (``series``:
+    the index's series titles, qa.ingest.series_titles), a batch of articles per write."""
+    for start in range(0, len(doc_ids), _BATCH_ARTICLES):
+        _restore(index, embedder, chunking, doc_ids[start : start + _BATCH_ARTICLES], series)
+
+
+def _restore(
+    index: Index, embedder: Embedder, chunking: ChunkSettings, doc_ids: list[str], series: frozenset[str],
+) -> None:
+    from qa.ingest import embedding_text, fingerprint, title_key
 
     items = []
     for doc_id in doc_ids:
@@ -112,11 +124,12 @@ def _restore(index: Index, embedder: Embedder, chunking: ChunkSettings, doc_ids:
             continue
         stored, file_key, signature = found
         article = Article(stored.doc_id, stored.title, stored.text, stored.source, stored.meta)
-        fp = fingerprint(article, chunking, embedder.name)
-        if fp[:12] != stored.fingerprint[:12]:
+        fp = fingerprint(article, chunking, embedder.name, series)
+        either = {fingerprint(article, chunking, embedder.name, s)[:12] for s in (frozenset(), frozenset({title_key(article.title)}))}
+        if stored.fingerprint[:12] not in either:
             file_key = ""  # cut or embedded another way than it was: the next ingest judges its file again
         passages = chunk(doc_id, article.text, chunking)
-        vectors = embedder.embed([embedding_text(article, p) for p in passages])
+        vectors = embedder.embed([embedding_text(article, p, series) for p in passages])
         items.append(NewArticle(article, fp, passages, vectors, file_key, signature))
     index.put_many(items)
 

@@ -20,7 +20,8 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,10 @@ _EMBED_BATCH_PASSAGES = 64
 _EMBEDDING_TEXT_VERSION = 2
 # Bump when cleaning or metadata rules change, so that unchanged files are cleaned again.
 _CLEANING_VERSION = 2
+# A title that this many indexed articles carry is a series or site name ("CNN news quiz answer note
+# (2023/01/26)", "Live updates", "Home"), not a headline: it says nothing about a passage, so it is
+# not embedded with it. Two are often one story under one headline (syndicated copies, updates).
+SERIES_TITLE_MIN = 3
 
 
 @dataclass
@@ -70,9 +75,32 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def fingerprint(article: Article, chunking: ChunkSettings, model: str) -> str:
-    """Changes when the article, the way it is cut, or the model that embeds it changes."""
+def title_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def series_titles(titles: Iterable[str]) -> frozenset[str]:
+    """The titles (as :func:`title_key`) that at least ``SERIES_TITLE_MIN`` indexed articles carry."""
+    counts = Counter(title_key(t) for t in titles)
+    counts.pop("", None)
+    return frozenset(t for t, n in counts.items() if n >= SERIES_TITLE_MIN)
+
+
+def index_series_titles(index: Index) -> frozenset[str]:
+    return series_titles(a.title for a in index.articles())
+
+
+def headline(article: Article, series: frozenset[str]) -> str:
+    """The article's title, unless it is a series or site name that many articles share."""
+    return "" if title_key(article.title) in series else article.title
+
+
+def fingerprint(article: Article, chunking: ChunkSettings, model: str, series: frozenset[str] = frozenset()) -> str:
+    """Changes when the article, the way it is cut, the model that embeds it, or whether its title is
+    embedded with it (not when it is a series title) changes."""
     key = f"{article.sha256}|{chunking.model_dump_json()}|{model}|{_EMBEDDING_TEXT_VERSION}"
+    if not headline(article, series) and article.title:
+        key += "|series title"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -85,9 +113,11 @@ def file_key(raw: RawDocument, chunking: ChunkSettings, model: str) -> str:
     return digest.hexdigest()
 
 
-def embedding_text(article: Article, passage: Passage) -> str:
-    """What the model sees for a passage: headline, outlet and date give context to 'he said' sentences."""
-    context = " — ".join(part for part in (article.title, article.meta.outlet, article.meta.published) if part)
+def embedding_text(article: Article, passage: Passage, series: frozenset[str] = frozenset()) -> str:
+    """What the model sees for a passage: headline, outlet and date give context to 'he said' sentences.
+    A series title (``series``, see :func:`series_titles`) is left out: it names no subject."""
+    context = " — ".join(
+        part for part in (headline(article, series), article.meta.outlet, article.meta.published) if part)
     return f"{context}\n{passage.text}" if context else passage.text
 
 
@@ -148,6 +178,7 @@ def _ingest(
     report = IngestReport(skipped=list(skipped))
     root = root_for(index, folder)
     ledger = index.ledger()
+    series_before = index_series_titles(index)
 
     # 1. Read every file; recognise unchanged articles and known duplicates by their key alone.
     seen: set[str] = set()
@@ -199,7 +230,7 @@ def _ingest(
     removed = set(report.removed)
     pending: list[_Pending] = []
     for raw, key in sorted(to_clean, key=lambda item: item[0].doc_id):
-        _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending)
+        _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending, series_before)
     accepted = set(report.unchanged) | {p.article.doc_id for p in pending if not p.existed}
     for raw, key in known_duplicates:  # still a duplicate while what it repeats is there unchanged
         of = ledger[raw.doc_id].duplicate_of
@@ -207,9 +238,23 @@ def _ingest(
             report.duplicates.append((raw.doc_id, of))
             finder.discard(raw.doc_id)
         else:
-            _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending)
+            _judge(raw, key, ledger, index, finder, signatures, chunking, embedder.name, report, pending, series_before)
 
-    # 4. Embed and store, a batch of articles at a time; articles with passages of like length
+    # 4. Which titles are series titles once this run is done; articles indexed before whose title
+    # became one (or stopped being one) are embedded again, from their stored text.
+    titles = {a.doc_id: a.title for a in index.articles()} | {p.article.doc_id: p.article.title for p in pending}
+    series = series_titles(titles.values())
+    for item in pending:
+        item.fingerprint = fingerprint(item.article, chunking, embedder.name, series)
+    flipped = _series_changed(index, titles, series_before | series, series, chunking, embedder.name,
+                              skip={p.article.doc_id for p in pending})
+    if flipped:
+        log(f"embedding again {len(flipped)} articles whose title became or stopped being a series title")
+        from qa.consistency import restore
+
+        restore(index, embedder, chunking, flipped, series)
+
+    # 5. Embed and store, a batch of articles at a time; articles with passages of like length
     # go together, so that the model pads little (each batch is sorted by length again inside).
     pending.sort(key=lambda item: -max(len(p.text) for p in item.passages))
     total = sum(len(p.passages) for p in pending)
@@ -222,13 +267,13 @@ def _ingest(
         batch.append(item)
         batched += len(item.passages)
         if batched >= _EMBED_BATCH_PASSAGES:
-            _flush(batch, index, embedder, report, bar)
+            _flush(batch, index, embedder, report, bar, series)
             batched = 0
-    _flush(batch, index, embedder, report, bar)
+    _flush(batch, index, embedder, report, bar, series)
     if bar is not None:
         bar.close()
 
-    # 5. Duplicates (elsewhere) of articles removed here take their place.
+    # 6. Duplicates (elsewhere) of articles removed here take their place.
     if report.removed:
         _promote(set(report.removed), seen, index, embedder, chunking, report, log)
     return report
@@ -264,7 +309,7 @@ def promote_duplicates_of(
 def _judge(
     raw: RawDocument, key: str, ledger: dict, index: Index, finder: DuplicateFinder,
     signatures: dict[str, np.ndarray], chunking: ChunkSettings, model: str, report: IngestReport,
-    pending: list[_Pending],
+    pending: list[_Pending], series: frozenset[str],
 ) -> None:
     """Clean a new or changed article and decide: unchanged after all, duplicate, or to be embedded."""
     try:
@@ -273,7 +318,7 @@ def _judge(
         report.skipped.append(Skipped(raw.doc_id if "#" in raw.doc_id else str(raw.path), str(exc)))
         return
     entry = ledger.get(raw.doc_id)
-    fp = fingerprint(article, chunking, model)
+    fp = fingerprint(article, chunking, model, series)
     if entry is not None and entry.fingerprint == fp:  # the file changed, the article did not
         index.set_file_key(article.doc_id, key)
         report.unchanged.append(article.doc_id)
@@ -291,12 +336,32 @@ def _judge(
     pending.append(_Pending(article, fp, key, sig, passages, entry is not None and entry.fingerprint is not None))
 
 
+def _series_changed(
+    index: Index, titles: dict[str, str], candidates: frozenset[str], series: frozenset[str],
+    chunking: ChunkSettings, model: str, skip: set[str],
+) -> list[str]:
+    """Indexed articles (not in ``skip``) with a title in ``candidates`` whose stored fingerprint is
+    not the one ``series`` now gives them: embedded with or without their title the other way."""
+    out = []
+    for doc_id, title in sorted(titles.items()):
+        if doc_id in skip or title_key(title) not in candidates:
+            continue
+        stored = index.article(doc_id)
+        if stored is None:
+            continue
+        article = Article(stored.doc_id, stored.title, stored.text, stored.source, stored.meta)
+        if fingerprint(article, chunking, model, series) != stored.fingerprint:
+            out.append(doc_id)
+    return out
+
+
 def _flush(
     batch: list[_Pending], index: Index, embedder: Embedder, report: IngestReport, bar,  # noqa: ANN001
+    series: frozenset[str] = frozenset(),
 ) -> None:
     if not batch:
         return
-    texts = [embedding_text(item.article, p) for item in batch for p in item.passages]
+    texts = [embedding_text(item.article, p, series) for item in batch for p in item.passages]
     vectors = embedder.embed(texts)
     stored: list[NewArticle] = []
     offset = 0
