@@ -191,6 +191,7 @@ class Index:
         self._copy_lock = threading.Lock()  # one thread (re)builds the vector copy; the others wait for it
         self._synced: str | None = None  # the stamp this process last saw Chroma at (see _fresh_collection)
         self._store_id_cache: tuple[tuple[int, int], str | None] | None = None
+        self._expected_cache: tuple[int, dict[str, tuple[str, int]]] | None = None  # (version, expected())
         self.db_path = self.data_dir / "articles.sqlite3"
         try:
             self._open_catalogue()
@@ -648,7 +649,12 @@ class Index:
 
     def _recorded_filter(self) -> Callable[[str, dict[str, Any]], bool]:
         """A test for "this passage may be shown": another catalogue's, or one of an article this one records."""
-        expected = self.expected()
+        with self._lock:
+            version = self.version()
+        cached = self._expected_cache
+        if cached is None or cached[0] != version:  # every write to the article table bumps the version
+            cached = self._expected_cache = (version, self.expected())
+        expected = cached[1]
 
         def keep(pid: str, meta: dict[str, Any]) -> bool:
             if self.chroma_url is not None and meta.get("catalogue") not in (None, self.catalogue):

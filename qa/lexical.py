@@ -156,7 +156,8 @@ class LexicalIndex:
         for batch_ids, texts, metas in index.all_passages():
             for pid, text, meta in zip(batch_ids, texts, metas):
                 ids.append(pid)
-                # The headline is part of what the dense side embeds too (qa.ingest.embedding_text).
+                # The headline, as the dense side embeds it (qa.ingest.embedding_text); a series title's
+                # words, repeated by many articles, weigh little here by their document frequency.
                 corpus.append(tokenize(f"{meta.get('title', '')}\n{text}"))
                 days.append(int(meta.get("published_day") or 0))
                 outlets.append(meta.get("outlet"))

@@ -3,7 +3,7 @@
 Fine-tunes low-rank adapters on the packaged all-MiniLM-L6-v2 for extractive QA with a "no answer"
 option (SQuAD 2.0 layout), holding back whole articles for validation. After every epoch it scores
 the held-back questions (has-answer and no-answer halves apart), picks the refusal threshold that
-maximises validation F1, and writes the model file (safetensors: adapters + heads + that threshold).
+maximises balanced validation F1, and writes the model file (safetensors: adapters + heads + that threshold).
 
 Fixed seed; torch on the CPU (or CUDA when present). Needs torch, which the default install has.
 """
@@ -243,13 +243,30 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
     return history[-1]
 
 
+# Issue 13's refusal target for squad_v2_dev: validation reports also score the lowest threshold that
+# refuses this share of each kind of unanswerable question (an operating point to compare, not the one chosen).
+TARGET_REFUSAL = 0.60
+
+
+def no_answer_auc(conf: np.ndarray, has: np.ndarray) -> float:
+    """How well confidence separates the halves (ROC AUC): 0.5 is none, 1.0 perfect."""
+    from sklearn.metrics import roc_auc_score
+
+    if has.all() or not has.any():
+        return float("nan")
+    return float(roc_auc_score(has, np.nan_to_num(conf, neginf=-1e9)))
+
+
 def choose_threshold(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray,
                      negatives: np.ndarray | None = None) -> dict:
     """The refusal threshold that maximises *balanced* F1: the mean of the has-answer half's F1 and the
     no-answer half's refusal rate (itself the mean over the kinds of unanswerable question in
     ``negatives``, one label per question, when given). Weighing the halves equally keeps the choice
     independent of how many unanswerable questions the validation articles happen to hold (59% here,
-    adversarial ones), which plain SQuAD F1 would reward by refusing almost everything."""
+    adversarial ones), which plain SQuAD F1 would reward by refusing almost everything.
+
+    Also, for comparison, the scores at ``at_target_refusal``: the lowest threshold that refuses
+    ``TARGET_REFUSAL`` of each kind, and how well confidence separates the halves (``no_answer_auc``)."""
     labels = np.where(has, "", "unanswerable") if negatives is None else negatives
     kinds = sorted(set(labels[~has]))
     finite = conf[np.isfinite(conf)]
@@ -264,14 +281,19 @@ def choose_threshold(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray,
         has_f1, refused = halves(t)
         return (has_f1 + float(np.mean(list(refused.values())))) / 2
 
-    th = float(max(grid, key=lambda t: balanced(float(t))))
-    has_f1, refused = halves(th)
-    answered = conf > th
-    return {"threshold": round(th, 4), "balanced_f1": round(balanced(th), 4),
-            "squad_f1": round(float(np.where(answered, f_answer, (~has).astype(float)).mean()), 4),
-            "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
-            **{f"refused_{k}": round(v, 4) for k, v in refused.items()},
-            "has_answer_f1_forced": round(float(f_answer[has].mean()), 4)}
+    def scores(t: float) -> dict:
+        has_f1, refused = halves(t)
+        answered = conf > t
+        return {"threshold": round(t, 4), "balanced_f1": round(balanced(t), 4),
+                "squad_f1": round(float(np.where(answered, f_answer, (~has).astype(float)).mean()), 4),
+                "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
+                **{f"refused_{k}": round(v, 4) for k, v in refused.items()}}
+
+    optimum = float(max(grid, key=lambda t: balanced(float(t))))
+    enough = [float(t) for t in grid if min(halves(float(t))[1].values(), default=1.0) >= TARGET_REFUSAL]
+    return {**scores(optimum), "has_answer_f1_forced": round(float(f_answer[has].mean()), 4),
+            "no_answer_auc": round(no_answer_auc(conf, has), 4),
+            "at_target_refusal": scores(enough[0] if enough else float(grid[-1]))}
 
 
 def distractors(example: Example, paragraphs: list[str], n: int) -> list[str]:

@@ -74,6 +74,24 @@ def test_the_threshold_weighs_answerable_questions_against_each_kind_of_unanswer
     # as one kind of four unanswerable questions, the adversarial one weighs less: answering it too wins
     plain = choose_threshold(conf, has, f_answer)
     assert plain["threshold"] < 1.0 and plain["balanced_f1"] == 0.875 and plain["refused_unanswerable"] == 0.75
+    assert got["no_answer_auc"] == plain["no_answer_auc"] == 0.9167  # 11 of the 12 pairs in order
+
+
+def test_the_target_operating_point_is_the_lowest_threshold_refusing_the_target_share_of_each_kind() -> None:
+    from qa.train import TARGET_REFUSAL, choose_threshold
+
+    assert TARGET_REFUSAL == 0.60
+    conf = np.array([3.0, 2.0, 1.2, 1.0, 0.5, 0.0, -1.0, -2.0, -3.0])
+    has = np.array([True, True, False, True, True, False, False, False, False])
+    f_answer = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    kinds = np.array(["", "", "adversarial", "", "", "missing", "missing", "missing", "missing"])
+    # the one adversarial question (1.2) must be refused: two answerable ones below it go with it
+    at = choose_threshold(conf, has, f_answer, kinds)["at_target_refusal"]
+    assert 1.2 <= at["threshold"] < 2.0 and at["false_refusal_rate"] == 0.5 and at["refused_adversarial"] == 1.0
+    # as one kind of five, refusing three of them (0.6: -1.0 and below) is enough; every answer is kept
+    plain = choose_threshold(conf, has, f_answer)["at_target_refusal"]
+    assert -1.0 <= plain["threshold"] < 0.0 and plain["false_refusal_rate"] == 0.0
+    assert plain["refused_unanswerable"] == 0.6
 
 
 def test_windows_of_one_passage_combine_into_its_best_span_and_its_strongest_evidence() -> None:
