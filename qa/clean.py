@@ -154,4 +154,7 @@ def clean(raw: RawDocument) -> Article:
     labels = classify_lines(text)
     meta = meta.or_else(metadata.from_text(text, boilerplate={i for i, (_, keep) in enumerate(labels) if not keep}))
     text = kept_text(labels) or text
-    return Article(doc_id=raw.doc_id, title=title or guess_title(text), text=text, source=os.path.abspath(raw.path), meta=meta)
+    title = title or guess_title(text)
+    # an undated article whose title ends with a date (a newsletter, live blog or quiz edition) is of that day
+    meta = meta.or_else(metadata.ArticleMeta(published=metadata.title_date(title)))
+    return Article(doc_id=raw.doc_id, title=title, text=text, source=os.path.abspath(raw.path), meta=meta)

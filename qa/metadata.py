@@ -111,6 +111,18 @@ def _date_only(line: str) -> str | None:
     return parse_date(line)
 
 
+# A date that ends a title, set off by brackets or a separator: a dated edition ("Morning briefing:
+# January 26, 2023", "Live updates | 3 March 2023", "news quiz answer note (2023/01/26)"), not a date
+# the headline is about ("What happened on January 6, 2021").
+_TITLE_DATE = re.compile(rf"(?:\(|\[|[:|,–—]\s|\s-\s)\s*(?P<date>{_DATE.pattern})\s*[)\]]?\s*$", re.IGNORECASE)
+
+
+def title_date(title: str) -> str | None:
+    """The edition date a title ends with (see ``_TITLE_DATE``), as ISO "YYYY-MM-DD", else None."""
+    match = _TITLE_DATE.search(title)
+    return parse_date(match.group("date")) if match else None
+
+
 # --- outlet, url, author --------------------------------------------------------------------
 
 # Well-known publishers by web domain, so a URL names its outlet.

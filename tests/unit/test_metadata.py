@@ -8,7 +8,7 @@ import pytest
 
 from qa.clean import clean, normalise_whitespace
 from qa.load import RawDocument, read
-from qa.metadata import ArticleMeta, from_html, from_text, outlet_for_url, parse_date
+from qa.metadata import ArticleMeta, from_html, from_text, outlet_for_url, parse_date, title_date
 from tests.conftest import SEEDS
 
 
@@ -49,6 +49,33 @@ def test_a_date_inside_the_story_is_not_the_publication_date() -> None:
     assert from_text(text) == ArticleMeta()
     text = "Film breaks records\n\nPosted on March 3, 2021, the trailer was watched 40 million times in a day."
     assert from_text(text).published is None
+
+
+@pytest.mark.parametrize(
+    ("title", "iso"),
+    [
+        ("CNN news quiz answer note (2023/01/26)", "2023-01-26"),
+        ("Morning briefing: January 26, 2023", "2023-01-26"),
+        ("Live updates | 3 March 2023", "2023-03-03"),
+        ("Russia-Ukraine war - Mar. 3, 2023", "2023-03-03"),
+        ("Week in review [Dec 2, 2026]", "2026-12-02"),
+        ("What happened on January 6, 2021", None),  # what the story is about, not its edition
+        ("January 6, 2021: the day the Capitol was stormed", None),
+        ("Oscars 2023 (2023)", None),
+        ("Storm update (03/04/2023)", None),  # either month
+    ],
+)
+def test_a_title_ending_with_a_set_off_date_names_its_edition(title: str, iso: str | None) -> None:
+    assert title_date(title) == iso
+
+
+def test_an_undated_article_takes_its_titles_edition_date_and_a_dated_one_keeps_its_own(tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("CNN news quiz answer note (2023/01/26)\n\nThe CDC wants to test airplane wastewater.\n")
+    assert clean(read(note, tmp_path)).meta.published == "2023-01-26"
+    dated = tmp_path / "dated.txt"
+    dated.write_text("Morning briefing: January 26, 2023\n\nPublished: 2023-01-25\n\nThe CDC wants to test wastewater.\n")
+    assert clean(read(dated, tmp_path)).meta.published == "2023-01-25"
 
 
 def test_pipe_separated_header_fields() -> None:
