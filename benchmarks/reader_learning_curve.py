@@ -21,15 +21,16 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "reader_learning_curve.json"
-# per decision rule: the separation, and the scores at the balanced-F1 threshold and at the one that
-# refuses the target share of the unanswerable questions (qa.train.TARGET_REFUSAL)
-KEEP = ("no_answer_auc", "threshold", "has_answer_f1", "false_refusal_rate", "refused_unanswerable", "balanced_f1")
+# per decision rule: the separation (no_answer_auc), and these scores at the balanced-F1 threshold and at
+# the one that refuses the target share of the unanswerable questions (qa.train.TARGET_REFUSAL)
+AT_THRESHOLD = ("threshold", "has_answer_f1", "false_refusal_rate", "refused_unanswerable", "balanced_f1")
 
 
 def summary(report: dict) -> dict:
     """The validation report's numbers that a curve plots: forced F1, and per decision rule the separation."""
     return {"has_answer_f1_forced": report["has_answer_f1_forced"], "decision": report["decision"],
-            **{k: {**{f: report[k][f] for f in KEEP}, "at_target_refusal": {f: report[k]["at_target_refusal"][f] for f in KEEP[1:]}}
+            **{k: {"no_answer_auc": report[k]["no_answer_auc"], **{f: report[k][f] for f in AT_THRESHOLD},
+                   "at_target_refusal": {f: report[k]["at_target_refusal"][f] for f in AT_THRESHOLD}}
                for k in ("margin", "answerable", "sum")}}
 
 

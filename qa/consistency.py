@@ -124,9 +124,11 @@ def _restore(
             continue
         stored, file_key, signature = found
         article = Article(stored.doc_id, stored.title, stored.text, stored.source, stored.meta)
-        fp = fingerprint(article, chunking, embedder.name, series)
-        either = {fingerprint(article, chunking, embedder.name, s)[:12] for s in (frozenset(), frozenset({title_key(article.title)}))}
-        if stored.fingerprint[:12] not in either:
+        # with its title, or without it as a series title: one of the two is this run's
+        titled, untitled = (fingerprint(article, chunking, embedder.name, s)
+                            for s in (frozenset(), frozenset({title_key(article.title)})))
+        fp = untitled if title_key(article.title) in series else titled
+        if stored.fingerprint[:12] not in (titled[:12], untitled[:12]):
             file_key = ""  # cut or embedded another way than it was: the next ingest judges its file again
         passages = chunk(doc_id, article.text, chunking)
         vectors = embedder.embed([embedding_text(article, p, series) for p in passages])

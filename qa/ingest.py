@@ -357,7 +357,7 @@ def _series_changed(
 
 def _flush(
     batch: list[_Pending], index: Index, embedder: Embedder, report: IngestReport, bar,  # noqa: ANN001
-    series: frozenset[str] = frozenset(),
+    series: frozenset[str],
 ) -> None:
     if not batch:
         return

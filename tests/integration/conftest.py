@@ -11,9 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from qa.chain import QAChain
+from qa.ingest import IngestReport, ingest_folder
 from tests.integration.chat_server import Server, free_port, running_server
 
 CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def ingest(chain: QAChain, folder: Path, prune: bool = False) -> IngestReport:
+    """``qa ingest FOLDER [--prune]`` into the chain's index, without progress bar or log lines."""
+    return ingest_folder(folder, chain.index, chain.embedder, chain.settings.chunk, prune=prune, progress=False,
+                         log=lambda _: None)
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from qa.chain import QAChain
-from qa.ingest import ingest_folder
 from qa.settings import Settings
 from tests.conftest import SEEDS
+from tests.integration.conftest import ingest
 
 SEED_FILES = sorted(SEEDS.iterdir())
 
@@ -22,11 +22,6 @@ SEED_FILES = sorted(SEEDS.iterdir())
 @pytest.fixture()
 def chain(tmp_path: Path) -> QAChain:
     return QAChain(Settings(data_dir=tmp_path / "data"))
-
-
-def ingest(chain: QAChain, folder: Path, prune: bool = False):  # noqa: ANN201
-    return ingest_folder(folder, chain.index, chain.embedder, chain.settings.chunk, prune=prune, progress=False,
-                         log=lambda _: None)
 
 
 def stored_texts(chain: QAChain) -> dict[str, str]:

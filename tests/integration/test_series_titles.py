@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from qa.chain import QAChain
-from qa.ingest import SERIES_TITLE_MIN, ingest_folder
+from qa.ingest import SERIES_TITLE_MIN
 from qa.settings import Settings
+from tests.integration.conftest import ingest
 
 SERIES = "Your morning news briefing"
 BODIES = {
@@ -31,11 +32,6 @@ OTHER = ("Harbour ferry fares rise in spring", "Ferry fares across the harbour w
 @pytest.fixture()
 def chain(tmp_path: Path) -> QAChain:
     return QAChain(Settings(data_dir=tmp_path / "data"))
-
-
-def ingest(chain: QAChain, folder: Path, prune: bool = False):  # noqa: ANN201
-    return ingest_folder(folder, chain.index, chain.embedder, chain.settings.chunk, prune=prune, progress=False,
-                         log=lambda _: None)
 
 
 def title_embedded(chain: QAChain, doc_id: str) -> bool:
