@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bisect import bisect_right
+
 import numpy as np
 
 MAX_TOKENS = 256  # a window's length, question and special tokens included
-MAX_QUESTION_TOKENS = 64
+MAX_QUESTION_TOKENS = 64  # a longer question keeps its end: the question itself follows any preamble
 STRIDE = 96  # tokens two consecutive windows of one passage share
 MAX_ANSWER_TOKENS = 30
 
@@ -24,6 +26,7 @@ class Window:
     ids: list[int]
     type_ids: list[int]
     offsets: list[tuple[int, int] | None]  # character span in the passage; None for question/special tokens
+    lines: list[int]  # the passage line each token is on (-1 for question/special tokens): spans stay on one
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -33,9 +36,11 @@ def make_windows(tokenizer, question: str, context: str,  # noqa: ANN001 - token
                  max_tokens: int = MAX_TOKENS, stride: int = STRIDE) -> list[Window]:
     """``[CLS] question [SEP] window [SEP]`` for every window of ``context`` (at least one)."""
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
+    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[-MAX_QUESTION_TOKENS:]
     encoded = tokenizer.encode(context, add_special_tokens=False)
     c_ids, c_offsets = encoded.ids, encoded.offsets
+    breaks = [i for i, ch in enumerate(context) if ch == "\n"]
+    c_lines = [bisect_right(breaks, a) for a, _ in c_offsets]
     budget = max_tokens - len(q_ids) - 3
     step = max(1, budget - stride)
     head = [cls_id, *q_ids, sep_id]
@@ -49,6 +54,7 @@ def make_windows(tokenizer, question: str, context: str,  # noqa: ANN001 - token
             ids=ids,
             type_ids=[0] * len(head) + [1] * (n + 1),
             offsets=[None] * len(head) + [tuple(o) for o in c_offsets[piece]] + [None],
+            lines=[-1] * len(head) + c_lines[piece] + [-1],
         ))
         if start + budget >= len(c_ids):
             return windows
@@ -110,7 +116,8 @@ class SpanScore:
 
 def best_span(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, answerable: float,
               max_answer_tokens: int = MAX_ANSWER_TOKENS) -> SpanScore | None:
-    """The highest-scoring span with start <= end inside the passage part of ``window``."""
+    """The highest-scoring span with start <= end inside the passage part of ``window``, on one line of it
+    (an answer never runs from one paragraph into the next: "November 20, 2014.\n\nPublished Friday")."""
     n = len(window)
     allowed = np.array([o is not None for o in window.offsets] + [False] * (len(start_logits) - n))
     s = np.where(allowed, start_logits, -np.inf)
@@ -118,7 +125,8 @@ def best_span(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, 
     # scores[i, j] = s[i] + e[j] for i <= j < i + max_answer_tokens
     scores = s[:, None] + e[None, :]
     i, j = np.indices(scores.shape)
-    scores[(j < i) | (j >= i + max_answer_tokens)] = -np.inf
+    lines = np.array(window.lines + [-1] * (len(start_logits) - n))
+    scores[(j < i) | (j >= i + max_answer_tokens) | (lines[:, None] != lines[None, :])] = -np.inf
     flat = int(np.argmax(scores))
     a, b = divmod(flat, scores.shape[1])
     if not np.isfinite(scores[a, b]):

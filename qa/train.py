@@ -91,6 +91,34 @@ def missing_negatives(examples: list[Example], fraction: float, seed: int) -> li
     return out
 
 
+# A preamble sentence is at most this many words (a longer question keeps its end: reader_windows).
+PREAMBLE_MAX_WORDS = 35
+
+
+def with_preambles(examples: list[Example], fraction: float, seed: int) -> list[Example]:
+    """Questions as people write them, a statement first ("Tom Brady said he is retiring for good.
+    How many seasons did he play?"): a ``fraction`` of the examples again, each question led by one
+    sentence of its own article (from its paragraph or another one, never a sentence that holds an
+    answer), the label unchanged. SQuAD's questions never have one, and a reader trained on them
+    alone takes any preamble as a sign that the passage does not answer."""
+    from qa.chunk import split_sentences
+
+    by_article = paragraphs_by_article(examples)
+    rng = random.Random(seed + 1)
+    out = []
+    for e in examples:
+        if rng.random() >= fraction:
+            continue
+        para = e.context if rng.random() < 0.5 else rng.choice(by_article[e.article])
+        sentences = [para[s.start:s.end] for s in split_sentences(para)]
+        pool = [x for x in sentences if 4 <= len(x.split()) <= PREAMBLE_MAX_WORDS
+                and not any(a.lower() in x.lower() for a in e.answers)]
+        if pool:
+            out.append(Example(e.qid + "/preamble", e.article, f"{rng.choice(pool)} {e.question}", e.context,
+                               e.answers, e.start))
+    return out
+
+
 def featurise(tokenizer, examples: list[Example]) -> list[Feature]:  # noqa: ANN001
     features = []
     for i, ex in enumerate(examples):
@@ -161,7 +189,7 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
 
 def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
                  val_articles: int, seed: int, limit: int | None, log: Path | None,
-                 missing: float = 0.0, init: Path | None = None) -> dict:
+                 missing: float = 0.0, preamble: float = 0.0, init: Path | None = None) -> dict:
     import torch
     from tokenizers import Tokenizer
     from tqdm import tqdm
@@ -181,7 +209,11 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
     if limit:
         train_ex = random.Random(seed).sample(train_ex, min(limit, len(train_ex)))
     train_ex = train_ex + missing_negatives(train_ex, missing, seed)
+    train_ex = train_ex + with_preambles(train_ex, preamble, seed)
     train_f, val_f = featurise(tokenizer, train_ex), featurise(tokenizer, val_ex)
+    # the held-back questions again, each led by a sentence of its article: scored apart
+    val_pre = with_preambles(val_ex, 1.0, seed + 7)
+    val_pre_f = featurise(tokenizer, val_pre)
     print(f"train: {len(train_ex)} questions, {len(train_f)} windows; validation: {len(val_ex)} questions "
           f"from {sorted({e.article for e in val_ex})}", file=sys.stderr)
 
@@ -224,6 +256,7 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
             running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
             bar.set_postfix(loss=f"{running:.3f}")
         report = validate(model, val_ex, val_f, device=device)
+        report["with_preamble"] = preamble_summary(validate(model, val_pre, val_pre_f, device=device), report["decision"])
         report.update(epoch=epoch, steps=step, minutes=round((time.time() - started) / 60, 1),
                       train_questions=len(train_ex), train_windows=len(train_f))
         history.append(report)
@@ -236,11 +269,18 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
             "decision": decision, "threshold": report[decision]["threshold"], "max_tokens": MAX_TOKENS,
             "stride": STRIDE, "validation": {k: report[k] for k in (*DECISIONS, "has_answer_f1_forced")},
             "epoch": epoch, "seed": seed, "lr": lr, "batch_size": batch_size,
-            "train_questions": len(train_ex), "missing_negatives": missing,
+            "train_questions": len(train_ex), "missing_negatives": missing, "preambles": preamble,
             "init": init.name if init else None, "validation_articles": sorted({e.article for e in val_ex}),
         })
         print(f"wrote {out} (epoch {epoch})", file=sys.stderr)
     return history[-1]
+
+
+def preamble_summary(report: dict, decision: str) -> dict:
+    """The scores of the preamble copy of validation that say whether a preamble still throws the reader,
+    at the threshold chosen on the plain questions' own copy of the decision rule."""
+    return {"questions": report["questions"], "has_answer_f1_forced": report["has_answer_f1_forced"],
+            "balanced_f1": report[decision]["balanced_f1"], "no_answer_auc": report[decision]["no_answer_auc"]}
 
 
 # Issue 13's refusal target for squad_v2_dev: validation reports also score the lowest threshold that
@@ -425,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--missing", type=float, default=0.5,
                    help="add this fraction of the answerable questions again, each with an on-topic paragraph "
                         "of its article that lacks the answer, as unanswerable")
+    r.add_argument("--preamble", type=float, default=0.0,
+                   help="add this fraction of the questions again, each led by a sentence of its article")
     r.add_argument("--init", type=Path, default=None, help="continue training from this model file")
     c = sub.add_parser("calibrate", help="choose the reader's refusal threshold on the held-back articles, "
                                          "each question read among look-alike passages")
@@ -441,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     train_reader(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rank=args.rank,
                  val_articles=args.val_articles, seed=args.seed, limit=args.limit, log=args.log,
-                 missing=args.missing, init=args.init)
+                 missing=args.missing, preamble=args.preamble, init=args.init)
     return 0
 
 

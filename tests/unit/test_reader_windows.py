@@ -59,6 +59,30 @@ def test_the_best_span_stays_inside_the_passage_and_keeps_start_before_end(token
     assert ids.shape == (2, n) and mask.sum() == 2 * n
 
 
+def test_a_span_never_runs_from_one_line_of_the_passage_into_the_next(tokenizer: Tokenizer) -> None:
+    context = "They met on November 20, 2014.\n\nPublished Friday, November 21, 2014"
+    (w,) = make_windows(tokenizer, "When did they meet?", context)
+    n = len(w)
+    start, end = np.full(n, -5.0), np.full(n, -5.0)
+    token = {context[o[0]:o[1]]: k for k, o in enumerate(w.offsets) if o}  # the last of equal tokens
+    first_november = next(k for k, o in enumerate(w.offsets) if o and context[o[0]:o[1]] == "November")
+    start[first_november] = 6.0
+    end[token["2014"]] = 6.0  # the second line's "2014": across the paragraph break
+    end[first_november + 3] = 1.0  # "2014" of the first line
+    s = best_span(w, start, end, answerable=0.0)
+    assert s is not None and context[s.start:s.end] == "November 20, 2014"
+    assert w.lines[first_november] == 0 and w.lines[token["2014"]] == 2 and w.lines[0] == -1
+
+
+def test_a_long_question_keeps_its_end_where_the_question_itself_is(tokenizer: Tokenizer) -> None:
+    from qa.reader_windows import MAX_QUESTION_TOKENS
+
+    preamble = " ".join(["The talks went on for many hours in the capital."] * 10)
+    (w,) = make_windows(tokenizer, preamble + " Who chaired them?", "Ms Smith chaired the talks.")
+    question = tokenizer.decode(w.ids[1:MAX_QUESTION_TOKENS + 1])
+    assert w.ids[MAX_QUESTION_TOKENS + 1] == tokenizer.token_to_id("[SEP]") and question.endswith("who chaired them?")
+
+
 def test_the_threshold_weighs_answerable_questions_against_each_kind_of_unanswerable_one() -> None:
     from qa.train import choose_threshold
 

@@ -1,0 +1,56 @@
+"""The reader's training data as :mod:`qa.train` builds it from SQuAD 2.0: extra negatives and preambles."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.train import PREAMBLE_MAX_WORDS, Example, missing_negatives, with_preambles
+
+pytestmark = pytest.mark.unit
+
+TURKEY = "Turkey trained 1,600 peshmerga fighters in 2015. The programme ran in Bashiqa near Mosul."
+TALKS = "The talks in Ankara lasted two days. Davutoglu and Abadi agreed to share intelligence."
+OTHER = "Lavrov met Cavusoglu in Moscow in June. They discussed the war in Syria at length."
+
+
+def examples() -> list[Example]:
+    return [
+        Example("q1", "Iraq", "How many peshmerga did Turkey train?", TURKEY, ("1,600",), TURKEY.index("1,600")),
+        Example("q2", "Iraq", "Where were the talks?", TALKS, ("Ankara",), TALKS.index("Ankara")),
+        Example("q3", "Iraq", "How many soldiers did Iran train?", TURKEY, (), -1),
+        Example("q4", "Russia", "Who did Lavrov meet?", OTHER, ("Cavusoglu",), OTHER.index("Cavusoglu")),
+    ]
+
+
+def test_a_preamble_is_a_sentence_of_the_same_article_without_an_answer_and_the_label_stays() -> None:
+    data = examples()
+    made = with_preambles(data, 1.0, seed=3)
+    assert {m.qid for m in made} <= {f"{e.qid}/preamble" for e in data} and len(made) >= 3
+    by_qid = {e.qid: e for e in data}
+    sentences = {
+        "Iraq": {s.strip() + "." for p in (TURKEY, TALKS) for s in p.split(".") if s.strip()},
+        "Russia": {s.strip() + "." for s in OTHER.split(".") if s.strip()},
+    }
+    for m in made:
+        original = by_qid[m.qid.removesuffix("/preamble")]
+        assert m.question.endswith(" " + original.question)
+        preamble = m.question[: -len(original.question) - 1]
+        assert preamble in sentences[original.article]  # never from another article
+        assert not any(a.lower() in preamble.lower() for a in original.answers)
+        assert len(preamble.split()) <= PREAMBLE_MAX_WORDS
+        assert (m.context, m.answers, m.start) == (original.context, original.answers, original.start)
+
+
+def test_preambles_are_made_for_the_requested_share_and_the_same_seed_makes_the_same_ones() -> None:
+    many = [Example(f"{e.qid}-{i}", e.article, e.question, e.context, e.answers, e.start)
+            for i in range(50) for e in examples()]
+    assert with_preambles(many, 0.0, seed=1) == []
+    half = with_preambles(many, 0.5, seed=1)
+    assert 70 <= len(half) <= 130 and half == with_preambles(many, 0.5, seed=1)
+
+
+def test_a_missing_negative_pairs_an_answerable_question_with_a_paragraph_of_its_article_lacking_the_answer() -> None:
+    made = missing_negatives(examples(), 1.0, seed=2)
+    # q1 gets the Ankara paragraph and q2 the Turkey one; q3 is unanswerable; q4's article has one paragraph
+    assert [(m.qid, m.context, m.answers, m.start) for m in made] == [
+        ("q1/missing", TALKS, (), -1), ("q2/missing", TURKEY, (), -1)]
