@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.embed import DEFAULT_CACHE_DIR, ONNX_INPUTS, PACKAGED_MODEL, atomic_file, resolve_model_path, write_onnx
-from qa.reader_windows import MAX_TOKENS, STRIDE, SpanScore, best_span, combine, decision_value, make_windows, pad
+from qa.reader_windows import (
+    MAX_TOKENS, STRIDE, SpanScore, best_span, combine, decision_value, make_windows, pad, question_sentence,
+)
 
 READER_FILE = Path(__file__).parent / "models" / "reader.safetensors"
 # Bump when export_reader() changes what it writes, so that cached exports are rebuilt.
@@ -142,8 +144,11 @@ class Reader:
         return float(decision_value(self.decision, span.margin, span.answerable))
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
-        """For each passage, its best span over all its windows and the reader's confidence in it."""
+        """For each passage, its best span over all its windows and the reader's confidence in it.
+        Of a question that statements lead up to, the reader reads the question sentence
+        (:func:`~qa.reader_windows.question_sentence`)."""
         self._load()
+        question = question_sentence(question)
         windows, owner = [], []
         for i, text in enumerate(passages):
             for w in make_windows(self._tokenizer, question, text, MAX_TOKENS, STRIDE):

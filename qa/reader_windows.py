@@ -19,6 +19,36 @@ STRIDE = 96  # tokens two consecutive windows of one passage share
 MAX_ANSWER_TOKENS = 30
 
 
+# The question sentence read alone must have at least this many words ("What is it?"; not "Wonder?").
+MIN_QUESTION_WORDS = 3
+# A sentence opening with one of these is (part of) a question, not a statement leading up to one
+# ("Does the article about A.J. Dillon's reception ... report ...?" splits after "A.J.").
+_ASKING = frozenset("who whom whose what when where which why how do does did is are was were can could will "
+                    "would shall should has have had may might must".split())
+
+
+def question_sentence(question: str) -> str:
+    """What the reader reads of a question: its last sentence when statements lead up to it
+    ("Tom Brady said he is retiring for good. How many seasons did he play?"), else all of it.
+
+    The reader was trained on SQuAD's one-sentence questions; a sentence in front of the question
+    makes it take the passage for one that does not answer (on held-back training questions led by a
+    sentence of their article, has-answer F1 0.61 -> 0.17: ``benchmarks/reader_question_styles.py``).
+    Retrieval still sees the whole text, so the passages read are about what the preamble says.
+    """
+    from qa.chunk import split_sentences
+
+    sentences = [question[s.start:s.end] for s in split_sentences(question)]
+    if len(sentences) < 2:
+        return question
+    last, lead = sentences[-1], sentences[:-1]
+    if not last.endswith("?") or len(last.split()) < MIN_QUESTION_WORDS:
+        return question
+    if any(x.endswith("?") or x.split()[0].lower() in _ASKING for x in lead):
+        return question
+    return last
+
+
 @dataclass(frozen=True)
 class Window:
     """One model input: a question and a slice of one passage, with each token's place in the passage."""

@@ -45,6 +45,14 @@ def test_the_short_answer_is_the_span_and_its_sentence_is_quoted_verbatim(answer
     assert verify_answer(got, verifier) == got
 
 
+def test_a_statement_before_the_question_does_not_make_the_reader_refuse(answerer: ExtractiveAnswerer) -> None:
+    plain = answerer.answer("How many peshmerga fighters did Turkey train?", [passage("k.txt", PESHMERGA, 1)])
+    led = answerer.answer("Cavusoglu visited Baghdad this week. How many peshmerga fighters did Turkey train?",
+                          [passage("k.txt", PESHMERGA, 1)])
+    assert not led.refused and led.short_answer == plain.short_answer == "1,600"
+    assert led.citations == plain.citations
+
+
 def test_sources_that_disagree_are_both_given_and_cited(answerer: ExtractiveAnswerer, verifier: Verifier) -> None:
     got = answerer.answer("How many peshmerga fighters has Turkey trained?", [
         passage("ankara.txt", "Ankara says Turkey has trained 1,600 peshmerga fighters so far.", 1),

@@ -126,3 +126,21 @@ def test_windows_of_one_passage_combine_into_its_best_span_and_its_strongest_evi
     assert (both.start, both.end, both.span) == (40, 47, 5.0)
     assert both.null == 4.0 and both.answerable == 0.5  # the lowest "no answer", the highest answerability
     assert combine(second, first) == both
+
+
+@pytest.mark.parametrize(("asked", "read"), [
+    ("Tom Brady said he is retiring for good this week. How many seasons did he play in the NFL?",
+     "How many seasons did he play in the NFL?"),
+    ("Today is January 26, 2023. Who chaired the talks?", "Who chaired the talks?"),
+    ("Hi! Quick question. Which camp did Turkey set up?", "Which camp did Turkey set up?"),
+    ("How many peshmerga did Turkey train?", "How many peshmerga did Turkey train?"),  # one sentence
+    ("Pepsi brought back a soda. Wonder?", "Pepsi brought back a soda. Wonder?"),  # too short to stand alone
+    ("Tell me about the talks in Ankara.", "Tell me about the talks in Ankara."),  # no question sentence
+    ("Did the article about A.J. Dillon's catch report a first down?",  # "A.J." is no sentence end
+     "Did the article about A.J. Dillon's catch report a first down?"),
+    ("Who met Abadi? And who met Jaafari?", "Who met Abadi? And who met Jaafari?"),  # two questions
+])
+def test_the_reader_reads_the_question_sentence_that_statements_lead_up_to(asked: str, read: str) -> None:
+    from qa.reader_windows import question_sentence
+
+    assert question_sentence(asked) == read
