@@ -14,7 +14,7 @@ from bisect import bisect_right
 import numpy as np
 
 MAX_TOKENS = 256  # a window's length, question and special tokens included
-MAX_QUESTION_TOKENS = 64  # a longer question keeps its end: the question itself follows any preamble
+MAX_QUESTION_TOKENS = 64  # a longer question keeps its start, where its question word is
 STRIDE = 96  # tokens two consecutive windows of one passage share
 MAX_ANSWER_TOKENS = 30
 
@@ -66,7 +66,7 @@ def make_windows(tokenizer, question: str, context: str,  # noqa: ANN001 - token
                  max_tokens: int = MAX_TOKENS, stride: int = STRIDE) -> list[Window]:
     """``[CLS] question [SEP] window [SEP]`` for every window of ``context`` (at least one)."""
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[-MAX_QUESTION_TOKENS:]
+    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
     encoded = tokenizer.encode(context, add_special_tokens=False)
     c_ids, c_offsets = encoded.ids, encoded.offsets
     breaks = [i for i, ch in enumerate(context) if ch == "\n"]
