@@ -7,11 +7,12 @@ long passages in overlapping windows, position 0 (``[CLS]``) standing for "no an
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
-from bisect import bisect_right
-
 import numpy as np
+
+from qa.chunk import split_sentences
 
 MAX_TOKENS = 256  # a window's length, question and special tokens included
 MAX_QUESTION_TOKENS = 64  # a longer question keeps its start, where its question word is
@@ -36,8 +37,6 @@ def question_sentence(question: str) -> str:
     sentence of their article, has-answer F1 0.61 -> 0.17: ``benchmarks/reader_question_styles.py``).
     Retrieval still sees the whole text, so the passages read are about what the preamble says.
     """
-    from qa.chunk import split_sentences
-
     sentences = [question[s.start:s.end] for s in split_sentences(question)]
     if len(sentences) < 2:
         return question

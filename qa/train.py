@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.chunk import split_sentences
 from qa.reader_windows import (
     DECISIONS, MAX_TOKENS, STRIDE, SpanScore, Window, best_span, combine, decision_value, make_windows, pad, token_span,
 )
@@ -91,7 +92,8 @@ def missing_negatives(examples: list[Example], fraction: float, seed: int) -> li
     return out
 
 
-# A preamble sentence is at most this many words (a longer question keeps its end: reader_windows).
+# A preamble sentence is at most this many words, so that it and the question mostly fit the reader's
+# 64 question tokens (a longer question keeps its start: reader_windows.MAX_QUESTION_TOKENS).
 PREAMBLE_MAX_WORDS = 35
 
 
@@ -101,8 +103,6 @@ def with_preambles(examples: list[Example], fraction: float, seed: int) -> list[
     sentence of its own article (from its paragraph or another one, never a sentence that holds an
     answer), the label unchanged. SQuAD's questions never have one, and a reader trained on them
     alone takes any preamble as a sign that the passage does not answer."""
-    from qa.chunk import split_sentences
-
     by_article = paragraphs_by_article(examples)
     rng = random.Random(seed + 1)
     out = []
