@@ -1,10 +1,11 @@
-"""Does an int8 copy of the span reader keep its answers? fp32 and int8 side by side, in one run.
+"""Does the int8 copy of the span reader keep its answers? fp32 and int8 side by side, in one run.
 
 Reads the held-back validation questions of the training data as calibration does (each question among
 look-alike paragraphs of its article; answerable ones also without their paragraph) with both ONNX
 copies of the shipped reader, and reports: how often they pick the same span and make the same
-answer/refuse decision at the shipped threshold, validation scores of each at that threshold, and
-read time per question (median, interleaved so both see the same machine load).
+answer/refuse decision at the shipped threshold, validation scores of each at that threshold and at
+the threshold calibrated on its own readings (``calibrated``: what ``qa.train calibrate`` would choose
+for that copy), and read time per question (median, interleaved so both see the same machine load).
 
     python benchmarks/reader_int8.py --data ../shared/train/squad2_dev_train/squad2_dev_train.json
 
@@ -28,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.reader import READER_FILE, Reader  # noqa: E402
-from qa.train import answers_read, calibration_items, f1  # noqa: E402
+from qa.train import DECISIONS, answers_read, calibration_items, choose_threshold, f1  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "reader_int8.json"
 
@@ -44,7 +45,22 @@ def scores(items: list, readings: list, reader: Reader) -> tuple[dict, np.ndarra
            "false_refusal_rate": round(float((~answered)[has].mean()), 4)}
     for k in ("adversarial", "missing"):
         out[f"refused_{k}"] = round(float((~answered)[kinds == k].mean()), 4)
+    out["calibrated"] = calibrated(items, readings)
     return out, answered, texts
+
+
+def calibrated(items: list, readings: list) -> dict:
+    """The best decision rule and threshold for these readings, as calibration chooses them."""
+    has = np.array([bool(a) for _, _, a, _ in items])
+    kinds = np.array([k for *_, k in items])
+    best: dict = {}
+    for rule in DECISIONS:
+        conf, texts = answers_read(items, readings, rule)
+        f_answer = np.array([f1(t, a) for t, (_, _, a, _) in zip(texts, items)])
+        r = choose_threshold(conf, has, f_answer, kinds)
+        if not best or r["balanced_f1"] > best["balanced_f1"]:
+            best = {"decision": rule, **{k: v for k, v in r.items() if k != "at_target_refusal"}}
+    return best
 
 
 def main() -> int:
@@ -57,7 +73,7 @@ def main() -> int:
     meta_seed, val_articles = 13, 3
     items = calibration_items(args.data, passages=5, val_articles=val_articles, seed=meta_seed)[:args.limit]
     with tempfile.TemporaryDirectory() as cache:
-        fp32, int8 = Reader(args.model, cache), Reader(args.model, cache, int8=True)
+        fp32, int8 = Reader(args.model, cache, int8=False), Reader(args.model, cache, int8=True)
         fp32.read("warm up?", ["warm up"])
         int8.read("warm up?", ["warm up"])
         runs: dict[str, list] = {"fp32": [], "int8": []}

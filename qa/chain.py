@@ -60,7 +60,12 @@ def make_answerer(settings: Settings) -> Answerer:
         from qa.llm import LLMAnswerer
 
         return LLMAnswerer(settings.llm)
-    return ExtractiveAnswerer(get_reader(settings.answer.reader_file, settings.embedding.cache_dir), settings.answer)
+    a = settings.answer
+    reader = get_reader(a.reader_file, settings.embedding.cache_dir, a.reader_int8)
+    if not reader.calibrated:
+        print(f"note: {a.reader_file} has no threshold calibrated for its int8 copy; using the fp32 one "
+              "(python -m qa.train calibrate --data PATH --model FILE adds it)", file=sys.stderr)
+    return ExtractiveAnswerer(reader, a)
 
 
 class QAChain:

@@ -417,17 +417,36 @@ def conflict_threshold(items: list[Item], readings: list[list], kind: str, thres
 
 def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int, seed: int) -> dict:
     """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them
-    (:func:`calibration_items`). Balanced F1 weighs the answerable questions against the two kinds of
-    unanswerable ones (SQuAD's adversarial ones, and the missing-paragraph ones).
-    Rewrites the model file's header with the choice (the weights are unchanged)."""
+    (:func:`calibration_items`), for the fp32 reader and, apart, for its int8 copy (``answer.reader_int8``).
+    Balanced F1 weighs the answerable questions against the two kinds of unanswerable ones (SQuAD's
+    adversarial ones, and the missing-paragraph ones).
+    Rewrites the model file's header with the choices (the weights are unchanged)."""
     from safetensors.numpy import load_file, save_file
     from safetensors import safe_open
 
     from qa.reader import Reader
 
     items = calibration_items(data, passages=passages, val_articles=val_articles, seed=seed)
-    reader = Reader(model_file)
-    readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
+    with safe_open(str(model_file), framework="numpy") as f:
+        meta = json.loads(f.metadata()["qa_reader"])
+    choices = {}
+    for int8 in (False, True):
+        reader = Reader(model_file, int8=int8)
+        readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
+        choices[int8] = calibration_choice(items, readings, passages)
+    result = choices[False]
+    meta.update(decision=result["decision"], threshold=result[result["decision"]]["threshold"],
+                conflict_threshold=result["conflict"]["threshold"], calibration=result)
+    q = choices[True]
+    meta["int8"] = {"decision": q["decision"], "threshold": q[q["decision"]]["threshold"],
+                    "conflict_threshold": q["conflict"]["threshold"], "calibration": q}
+    save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
+    print(json.dumps({"fp32": result, "int8": q}), file=sys.stderr)
+    return result
+
+
+def calibration_choice(items: list[Item], readings: list[list], passages: int) -> dict:
+    """Every decision rule's best threshold on these readings, the best rule, and its conflict threshold."""
     has = np.array([bool(answers) for _, _, answers, _ in items])
     labels = np.array([kind for *_, kind in items])
     result: dict = {"passages": passages, **{k: int((labels == k).sum()) for k in sorted(set(labels))}}
@@ -437,14 +456,6 @@ def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int,
         result[kind] = choose_threshold(conf, has, f_answer, labels)
     result["decision"] = max(DECISIONS, key=lambda k: result[k]["balanced_f1"])
     result["conflict"] = conflict_threshold(items, readings, result["decision"], result[result["decision"]]["threshold"])
-    with safe_open(str(model_file), framework="numpy") as f:
-        meta = json.loads(f.metadata()["qa_reader"])
-    meta["decision"] = result["decision"]
-    meta["threshold"] = result[result["decision"]]["threshold"]
-    meta["conflict_threshold"] = result["conflict"]["threshold"]
-    meta["calibration"] = result
-    save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
-    print(json.dumps(result), file=sys.stderr)
     return result
 
 
