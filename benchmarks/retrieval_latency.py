@@ -9,7 +9,8 @@ prior's searches of the window are timed too.
 The first --distinct passages are embedded (once; cached under benchmarks/data/), the rest
 of the 10,000 are copies of those articles (text and vectors) under new ids, dates and outlets.
 
-"ask_cold" gives each question a new answerer, as a fresh process would.
+"ask_cold" gives each question a new answerer, as a fresh process would; "ask_fp32_int8_paired" times
+the fp32 reader and its int8 copy (``answer.reader_int8``) on the same questions, alternately.
 
     nice python benchmarks/retrieval_latency.py --pool ../shared/bench/*/corpus [--retrieval-only]
 
@@ -175,6 +176,23 @@ def time_asks(chain: QAChain, questions: list[str], *, cold: bool) -> dict[str, 
     return percentiles(samples)
 
 
+def time_asks_paired(chain: QAChain, questions: list[str]) -> dict[str, dict[str, float]]:
+    """Retrieval + answer with the fp32 reader and with its int8 copy (``answer.reader_int8``),
+    alternately per question, so both see the same load."""
+    answerers = {"fp32": make_answerer(chain.settings),
+                 "int8": make_answerer(chain.settings.with_overrides(**{"answer.reader_int8": True}))}
+    samples: dict[str, list[float]] = {name: [] for name in answerers}
+    for n, q in enumerate(questions[:5] + questions):
+        for name, answerer in list(answerers.items())[:: 1 if n % 2 else -1]:
+            chain.answerer = answerer
+            started = time.perf_counter()
+            chain.ask(q)
+            if n >= 5:
+                samples[name].append(time.perf_counter() - started)
+    chain.answerer = answerers["fp32"]
+    return {name: percentiles(values) for name, values in samples.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=Path, nargs="*", default=[], help="extra article folders to draw sentences from")
@@ -213,6 +231,7 @@ def main() -> int:
         if not args.retrieval_only:
             row["hybrid_ask"] = time_asks(chain, questions, cold=False)
             row["hybrid_ask_cold"] = time_asks(chain, questions, cold=True)
+            row["hybrid_ask_fp32_int8_paired"] = time_asks_paired(chain, questions)
         if size is not None:  # synthetic articles all have a date (the seeds' depend on ingest's metadata)
             row["hybrid_since_2020"] = time_queries(chain, questions, since)
             # The as-of date with relative time in every question, so both searches also look in the window:
