@@ -117,11 +117,11 @@ class Reader:
         self.meta = read_meta(self.reader_file)
         # the int8 copy's own thresholds; a file calibrated before there was one lends it the fp32 ones
         self.calibrated = not int8 or "int8" in self.meta
-        calibrated = self.meta.get("int8", self.meta) if int8 else self.meta
-        self.threshold = float(calibrated["threshold"])
-        self.decision = str(calibrated["decision"])
+        chosen = self.meta.get("int8", self.meta) if int8 else self.meta
+        self.threshold = float(chosen["threshold"])
+        self.decision = str(chosen["decision"])
         # a second article's *different* answer is shown only above this (calibrated like the threshold)
-        self.conflict_threshold = float(calibrated.get("conflict_threshold", self.threshold))
+        self.conflict_threshold = float(chosen.get("conflict_threshold", self.threshold))
         self.base_dir = Path(resolve_model_path(PACKAGED_MODEL))
         self.fp32_path = reader_cache_path(self.reader_file, self.base_dir, Path(cache_dir))
         self.int8 = int8
