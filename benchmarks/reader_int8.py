@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.reader import READER_FILE, Reader  # noqa: E402
-from qa.train import DECISIONS, answers_read, calibration_items, choose_threshold, f1  # noqa: E402
+from qa.train import answers_read, calibration_choice, calibration_items, f1  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "reader_int8.json"
 
@@ -51,16 +51,9 @@ def scores(items: list, readings: list, reader: Reader) -> tuple[dict, np.ndarra
 
 def calibrated(items: list, readings: list) -> dict:
     """The best decision rule and threshold for these readings, as calibration chooses them."""
-    has = np.array([bool(a) for _, _, a, _ in items])
-    kinds = np.array([k for *_, k in items])
-    best: dict = {}
-    for rule in DECISIONS:
-        conf, texts = answers_read(items, readings, rule)
-        f_answer = np.array([f1(t, a) for t, (_, _, a, _) in zip(texts, items)])
-        r = choose_threshold(conf, has, f_answer, kinds)
-        if not best or r["balanced_f1"] > best["balanced_f1"]:
-            best = {"decision": rule, **{k: v for k, v in r.items() if k != "at_target_refusal"}}
-    return best
+    choice = calibration_choice(items, readings, passages=5)
+    rule = choice["decision"]
+    return {"decision": rule, **{k: v for k, v in choice[rule].items() if k != "at_target_refusal"}}
 
 
 def main() -> int:

@@ -434,15 +434,18 @@ def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int,
         reader = Reader(model_file, int8=int8)
         readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
         choices[int8] = calibration_choice(items, readings, passages)
-    result = choices[False]
-    meta.update(decision=result["decision"], threshold=result[result["decision"]]["threshold"],
-                conflict_threshold=result["conflict"]["threshold"], calibration=result)
-    q = choices[True]
-    meta["int8"] = {"decision": q["decision"], "threshold": q[q["decision"]]["threshold"],
-                    "conflict_threshold": q["conflict"]["threshold"], "calibration": q}
+    meta.update(header_entry(choices[False]))
+    meta["int8"] = header_entry(choices[True])
     save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
-    print(json.dumps({"fp32": result, "int8": q}), file=sys.stderr)
-    return result
+    print(json.dumps({"fp32": choices[False], "int8": choices[True]}), file=sys.stderr)
+    return choices[False]
+
+
+def header_entry(choice: dict) -> dict:
+    """What the reader reads from the model header of one copy's :func:`calibration_choice`."""
+    rule = choice["decision"]
+    return {"decision": rule, "threshold": choice[rule]["threshold"],
+            "conflict_threshold": choice["conflict"]["threshold"], "calibration": choice}
 
 
 def calibration_choice(items: list[Item], readings: list[list], passages: int) -> dict:

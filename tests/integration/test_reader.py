@@ -45,6 +45,7 @@ def test_the_onnx_export_gives_the_torch_model_s_logits(tmp_path: Path) -> None:
         assert r.span.answerable == pytest.approx(float(ans[row]), abs=1e-3)
         assert np.isfinite(start[row, :n]).all()
     assert texts[0][readings[0].span.start:readings[0].span.end] == "1,600"
+    assert readings[0].confidence > reader.threshold > readings[1].confidence
 
 
 def test_the_int8_copy_that_answers_reads_as_the_fp32_export_does(tmp_path: Path) -> None:
