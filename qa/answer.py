@@ -117,21 +117,34 @@ class ExtractiveAnswerer:
         threshold = self.threshold
         # the calibrated gap between the two thresholds also holds when min_confidence moves the first
         conflict = threshold + max(0.0, self.reader.conflict_threshold - self.reader.threshold)
+        # an older article's different answer to a question about this week is older news, not a conflict
+        recent_only = bool(found[0].passage.metadata.get("in_window"))
         chosen = [found[0]]
         for f in found[1:]:
             if len(chosen) >= self.settings.max_quotes or f.reading.confidence <= threshold:
                 break
             if any(f.passage.metadata["doc_id"] == c.passage.metadata["doc_id"] for c in chosen):
                 continue
-            if same_answer(f.span, found[0].span) or f.reading.confidence > conflict:
+            if same_answer(f.span, found[0].span) or (
+                    f.reading.confidence > conflict and (f.passage.metadata.get("in_window") or not recent_only)):
                 chosen.append(f)
         return chosen
+
+    def lead_first(self, found: list[Found]) -> list[Found]:
+        """``found`` with its lead first: the most confident span, except that for a question about a
+        window of time ("this week", as of a date: retrieval marks the passages ``in_window``) the most
+        confident span above the threshold from an article published in the window leads, ahead of
+        more confident ones from older articles, since the question asks about then."""
+        recent = [f for f in found if f.passage.metadata.get("in_window") and f.reading.confidence > self.threshold]
+        if not recent or recent[0] is found[0]:
+            return found
+        return [recent[0], *(f for f in found if f is not recent[0])]
 
     def answer(self, question: str, passages: list[Document]) -> Answer:
         found = self.find(question, passages)
         if not found or found[0].reading.confidence <= self.threshold:
             return refusal(question, passages)
-        chosen = self.choose(found)
+        chosen = self.choose(self.lead_first(found))
         builder = CitationBuilder()
         numbers = [builder.cite(f.passage, f.quote_start, f.quote_end) for f in chosen]
         quotes = [f"\u201c{f.quote}\u201d [{n}]" + _as_of(f.passage) for f, n in zip(chosen, numbers)]

@@ -75,6 +75,18 @@ def recency_prior(docs: dict[str, Document], window: Window | None, boost: float
     return {pid: boost for pid, doc in docs.items() if window.holds(doc.metadata.get("published_day"))}
 
 
+def ranked(docs: dict[str, Document], order: list[str], window: Window | None) -> list[Document]:
+    """The chosen passages in ``order``, each with its ``rank``; with a window, also ``in_window``
+    (whether its article was published in it), which the answerer prefers (:mod:`qa.answer`)."""
+    out = []
+    for rank, pid in enumerate(order, start=1):
+        meta = {**docs[pid].metadata, "rank": rank}
+        if window is not None:
+            meta["in_window"] = window.holds(meta.get("published_day"))
+        out.append(Document(id=pid, page_content=docs[pid].page_content, metadata=meta))
+    return out
+
+
 def dense_search(
     index: Any, embedder: Any, query: str, k: int, filters: SearchFilters | None = None,
     as_of: dt.date | None = None, settings: RetrievalSettings | None = None,
@@ -91,10 +103,7 @@ def dense_search(
     docs = {doc.id: doc for doc in [*index.search(vector, n, where=where), *index.search(vector, n, where=where, days=window.days)]}
     prior = recency_prior(docs, window, s.recency_boost)
     order = sorted(docs, key=lambda pid: -(docs[pid].metadata["score"] + prior.get(pid, 0.0)))[:k]
-    return [
-        Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
-        for rank, pid in enumerate(order, start=1)
-    ]
+    return ranked(docs, order, window)
 
 
 def fused_scores(
@@ -206,11 +215,7 @@ def hybrid_search(
     chosen = diversify(
         order, {pid: docs[pid].metadata["doc_id"] for pid in order}, k, s.max_per_article, fused, s.repeat_penalty
     )
-    ranked = [
-        Document(id=pid, page_content=docs[pid].page_content, metadata={**docs[pid].metadata, "rank": rank})
-        for rank, pid in enumerate(chosen, start=1)
-    ]
-    return with_context(index, ranked, s.context_sentences)
+    return with_context(index, ranked(docs, chosen, window), s.context_sentences)
 
 
 def with_context(index: Any, docs: list[Document], sentences: int) -> list[Document]:

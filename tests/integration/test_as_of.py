@@ -66,6 +66,11 @@ def test_the_articles_dates_come_from_their_pages(chain: QAChain) -> None:
 def test_the_as_of_date_picks_that_weeks_article(chain: QAChain) -> None:
     assert _first(chain, dt.date(2023, 1, 12)) == "january.txt"
     assert _first(chain, dt.date(2023, 2, 16)) == "february.txt"
+    # the passages say whether their article is of that week, for the answerer to prefer
+    docs = chain.retrieve(QUESTION, k=3, as_of=dt.date(2023, 2, 16))
+    assert {d.metadata["doc_id"]: d.metadata["in_window"] for d in docs} == {
+        "february.txt": True, "january.txt": False, "background.txt": False}
+    assert not any("in_window" in d.metadata for d in chain.retrieve(QUESTION, k=3))
     # the answer quotes that week's article, and says as of when
     answer = chain.ask(QUESTION, k=3, as_of=dt.date(2023, 2, 16))
     assert answer.passages[0].doc_id == "february.txt"

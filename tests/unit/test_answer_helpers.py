@@ -71,3 +71,25 @@ def test_a_second_article_with_the_same_answer_needs_only_the_answer_threshold()
     assert got.answer.startswith("Bills [1]\n") and [c.doc_id for c in got.citations] == ["0.txt", "1.txt"]
     refused = ExtractiveAnswerer(_FixedReader([-1.0, -2.0]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
     assert refused.refused and not refused.citations
+
+
+def _in_window(docs: list[Document], *flags: bool) -> list[Document]:
+    for d, flag in zip(docs, flags):
+        d.metadata["in_window"] = flag
+    return docs
+
+
+def test_for_a_question_about_this_week_a_confident_span_from_that_week_leads() -> None:
+    # the older article's span is more confident; the question asks about the window the newer one is in
+    docs = _in_window(_docs("Lopez was elected.", "Becker was elected."), False, True)
+    got = ExtractiveAnswerer(_FixedReader([3.0, 2.5]), AnswerSettings()).answer("Who was elected this week?", docs)  # type: ignore[arg-type]
+    assert got.answer.startswith("Becker [1]\n") and [c.doc_id for c in got.citations] == ["1.txt"]
+    # the older article's different answer is older news, not "the sources differ"
+    assert "differ" not in got.answer
+    # below the threshold, the newer article does not lead: the confident older one answers
+    weak = ExtractiveAnswerer(_FixedReader([3.0, -0.5]), AnswerSettings()).answer("Who was elected this week?", docs)  # type: ignore[arg-type]
+    assert weak.answer.startswith("Lopez [1]\n")
+    # and two different confident answers from within the window are still shown as differing
+    both = _in_window(_docs("Lopez was elected.", "Becker was elected."), True, True)
+    differ = ExtractiveAnswerer(_FixedReader([3.0, 2.5]), AnswerSettings()).answer("Who was elected this week?", both)  # type: ignore[arg-type]
+    assert differ.answer.startswith("Lopez [1]; Becker [2] (the sources differ)")
