@@ -100,7 +100,7 @@ def fingerprint(article: Article, chunking: ChunkSettings, model: str, series: f
     embedded with it (not when it is a series title) changes."""
     key = f"{article.sha256}|{chunking.model_dump_json()}|{model}|{_EMBEDDING_TEXT_VERSION}"
     if not headline(article, series) and article.title:
-        key += "|series title"
+        key += "|series title, left out of the prefix and the passage"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -115,10 +115,19 @@ def file_key(raw: RawDocument, chunking: ChunkSettings, model: str) -> str:
 
 def embedding_text(article: Article, passage: Passage, series: frozenset[str] = frozenset()) -> str:
     """What the model sees for a passage: headline, outlet and date give context to 'he said' sentences.
-    A series title (``series``, see :func:`series_titles`) is left out: it names no subject."""
-    context = " — ".join(
-        part for part in (headline(article, series), article.meta.outlet, article.meta.published) if part)
-    return f"{context}\n{passage.text}" if context else passage.text
+    A series title (``series``, see :func:`series_titles`) is left out, of that prefix and of the
+    passage where it is the passage's first line (a page's own title line): it names no subject."""
+    title = headline(article, series)
+    text = passage.text if title or not article.title else without_title_line(passage.text, article.title)
+    context = " — ".join(part for part in (title, article.meta.outlet, article.meta.published) if part)
+    return f"{context}\n{text}" if context else text
+
+
+def without_title_line(text: str, title: str) -> str:
+    """``text`` without its first line where that line is ``title`` and more text follows."""
+    first, _, rest = text.partition("\n")
+    rest = rest.lstrip()
+    return rest if rest and title_key(first) == title_key(title) else text
 
 
 @dataclass

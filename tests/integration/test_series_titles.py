@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from qa.chain import QAChain
-from qa.ingest import SERIES_TITLE_MIN
+from qa.ingest import SERIES_TITLE_MIN, without_title_line
 from qa.settings import Settings
 from tests.integration.conftest import ingest
 
@@ -35,14 +35,15 @@ def chain(tmp_path: Path) -> QAChain:
 
 
 def title_embedded(chain: QAChain, doc_id: str) -> bool:
-    """Whether the article's stored vectors are those of its passages under its title (else without it)."""
+    """Whether the article's stored vectors are those of its passages under its title (else without it,
+    and without the page's own title line)."""
     got = chain.index._collection.get(where={"doc_id": doc_id}, include=["embeddings", "documents"])
     assert got["ids"], f"{doc_id} has no passages"
     article = chain.index.article(doc_id)
     assert article is not None
     stored = np.asarray(got["embeddings"])
     context = " — ".join(p for p in (article.meta.outlet, article.meta.published) if p)
-    bare = [f"{context}\n{t}" if context else t for t in got["documents"]]
+    bare = [f"{context}\n{u}" if context else u for u in (without_title_line(t, article.title) for t in got["documents"])]
     titled = [f"{' — '.join(p for p in (article.title, context) if p)}\n{t}" for t in got["documents"]]
     with_title, without = chain.embedder.embed(titled), chain.embedder.embed(bare)
     sim_with = float(np.min(np.sum(stored * with_title, axis=1)))

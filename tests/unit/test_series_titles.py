@@ -26,3 +26,19 @@ def test_a_series_title_is_left_out_of_the_embedded_text_and_changes_the_fingerp
     chunking = ChunkSettings()
     assert fingerprint(article, chunking, "m") == fingerprint(article, chunking, "m", frozenset({"other"}))
     assert fingerprint(article, chunking, "m") != fingerprint(article, chunking, "m", series)
+
+
+def test_a_series_title_is_also_left_out_where_it_is_the_passages_own_first_line() -> None:
+    text = "Live updates\n\nThe dam held overnight."
+    article = Article("a.txt", "Live updates", text, "/tmp/a.txt", ArticleMeta())
+    passage = Passage(doc_id="a.txt", index=0, start=0, end=len(text), text=text)
+    series = frozenset({title_key("Live updates")})
+    assert embedding_text(article, passage, series) == "The dam held overnight."
+    # a headline that is not a series title stays, in the prefix and in the passage
+    assert embedding_text(article, passage) == "Live updates\n" + text
+    # a passage that is the title line alone keeps it: something must be embedded
+    alone = Passage(doc_id="a.txt", index=0, start=0, end=12, text="Live updates")
+    assert embedding_text(article, alone, series) == "Live updates"
+    # only a first line that is the title goes
+    other = Passage(doc_id="a.txt", index=1, start=0, end=23, text="The dam held overnight.\nLive updates")
+    assert embedding_text(article, other, series) == other.text
