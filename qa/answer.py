@@ -22,7 +22,7 @@ from qa.cite import REFUSAL, Answer, CitationBuilder, SourcePassage
 from qa.reader import Reader, Reading
 from qa.settings import AnswerSettings
 from qa.kinds import is_relative, weekday_on_or_before
-from qa.text import normalise_answer
+from qa.text import date_tokens, is_date, without_weekdays
 
 
 class Answerer(Protocol):
@@ -76,11 +76,16 @@ def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def same_answer(a: str, b: str) -> bool:
     """Whether two spans name the same thing: equal after normalising, or one inside the other
-    ("Bills" and "Buffalo Bills"), so that they are never shown as sources that differ."""
-    x, y = normalise_answer(a).split(), normalise_answer(b).split()
+    ("Bills" and "Buffalo Bills"; "Thursday Nov 12" and "November 12, 2020": dates are compared written
+    one way, :func:`~qa.text.date_tokens`), so that they are never shown as sources that differ."""
+    x, y = date_tokens(a), date_tokens(b)
+    if without_weekdays(x) and without_weekdays(y):  # a weekday beside a date adds nothing to it
+        x, y = without_weekdays(x), without_weekdays(y)
     if not x or not y:
         return x == y
     short, long = (x, y) if len(x) <= len(y) else (y, x)
+    if is_date(x) and is_date(y):  # "29 May 2020" and "May 29": the same day, written another way
+        return set(short) <= set(long)
     return any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 

@@ -48,3 +48,30 @@ def normalise_answer(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
     text = text.lower().translate(_PUNCT)
     return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+_MONTH_OF = {**{m: m for m in _MONTH_NAMES}, **{m[:3]: m for m in _MONTH_NAMES}, "sept": "september"}
+_WEEKDAY_NAMES = frozenset(d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun"))
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
+
+
+def date_tokens(text: str) -> list[str]:
+    """:func:`normalise_answer`'s tokens with dates written one way: months in full ("Nov" and "Sept."
+    too), no ordinal suffix ("20th")."""
+    out = []
+    for t in normalise_answer(text).split():
+        ordinal = _ORDINAL.match(t)
+        out.append(ordinal.group(1) if ordinal else _MONTH_OF.get(t, t))
+    return out
+
+
+def without_weekdays(tokens: list[str]) -> list[str]:
+    """``tokens`` without weekday names: "Thursday, November 12" is "November 12"."""
+    return [t for t in tokens if t not in _WEEKDAY_NAMES]
+
+
+def is_date(tokens: list[str]) -> bool:
+    """Whether :func:`date_tokens` name a month: a date, whatever order its day, month and year come in."""
+    return any(t in _MONTH_NAMES for t in tokens)

@@ -32,6 +32,14 @@ def test_two_names_of_one_thing_are_the_same_answer_and_different_numbers_are_no
     assert not same_answer("Buffalo", "Bills")
 
 
+def test_one_date_written_two_ways_is_the_same_answer_and_two_dates_are_not() -> None:
+    assert same_answer("Thursday Nov 12", "Thursday, November 12") and same_answer("Nov 12", "Thursday, November 12")
+    assert same_answer("September 20th", "Sept. 20, 2019") and same_answer("May 29, 2020", "29 May 2020")
+    assert same_answer("Tuesday", "Tuesday, August 9")
+    assert not same_answer("Nov 12", "Nov 13") and not same_answer("September 20, 2019", "September 20, 2018")
+    assert not same_answer("Thursday", "Friday") and not same_answer("May 2020", "June 2020")
+
+
 def test_relative_dates_resolve_against_the_article_date_only() -> None:
     assert resolve_relative("on Tuesday", "2016-08-10") == dt.date(2016, 8, 9)
     assert resolve_relative("Wednesday", "2016-08-10T08:00:00") == dt.date(2016, 8, 10)
