@@ -79,8 +79,9 @@ def same_answer(a: str, b: str) -> bool:
     ("Bills" and "Buffalo Bills"; "Thursday Nov 12" and "November 12, 2020": dates are compared written
     one way, :func:`~qa.text.date_tokens`), so that they are never shown as sources that differ."""
     x, y = date_tokens(a), date_tokens(b)
-    if without_weekdays(x) and without_weekdays(y):  # a weekday beside a date adds nothing to it
-        x, y = without_weekdays(x), without_weekdays(y)
+    bare_x, bare_y = without_weekdays(x), without_weekdays(y)
+    if bare_x and bare_y:  # a weekday beside a date adds nothing to it
+        x, y = bare_x, bare_y
     if not x or not y:
         return x == y
     short, long = (x, y) if len(x) <= len(y) else (y, x)
@@ -140,10 +141,11 @@ class ExtractiveAnswerer:
         window of time ("this week", as of a date: retrieval marks the passages ``in_window``) the most
         confident span above the threshold from an article published in the window leads, ahead of
         more confident ones from older articles, since the question asks about then."""
-        recent = [f for f in found if f.passage.metadata.get("in_window") and f.reading.confidence > self.threshold]
-        if not recent or recent[0] is found[0]:
+        recent = next((f for f in found if f.passage.metadata.get("in_window")
+                       and f.reading.confidence > self.threshold), None)
+        if recent is None or recent is found[0]:
             return found
-        return [recent[0], *(f for f in found if f is not recent[0])]
+        return [recent, *(f for f in found if f is not recent)]
 
     def answer(self, question: str, passages: list[Document]) -> Answer:
         found = self.find(question, passages)

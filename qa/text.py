@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import string
 
@@ -50,10 +51,9 @@ def normalise_answer(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december")
+_MONTH_NAMES = frozenset(m.lower() for m in calendar.month_name if m)
 _MONTH_OF = {**{m: m for m in _MONTH_NAMES}, **{m[:3]: m for m in _MONTH_NAMES}, "sept": "september"}
-_WEEKDAY_NAMES = frozenset(d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun"))
+_WEEKDAY_NAMES = frozenset(d.lower() for d in calendar.day_name)
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 
 
