@@ -64,7 +64,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     meta_seed, val_articles = 13, 3
-    items = calibration_items(args.data, passages=5, val_articles=val_articles, seed=meta_seed)[:args.limit]
+    items = calibration_items([args.data], passages=5, val_articles=[val_articles], seed=meta_seed)[:args.limit]
     with tempfile.TemporaryDirectory() as cache:
         fp32, int8 = Reader(args.model, cache, int8=False), Reader(args.model, cache, int8=True)
         fp32.read("warm up?", ["warm up"])

@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     for n in args.sizes:
         started = time.time()
-        report = train_reader(args.data, args.work / f"reader_{n}.safetensors", epochs=1, batch_size=16, lr=args.lr,
-                              rank=16, val_articles=args.val_articles, seed=args.seed, limit=n, log=None, missing=0.0)
+        report = train_reader([args.data], args.work / f"reader_{n}.safetensors", epochs=1, batch_size=16, lr=args.lr,
+                              rank=16, val_articles=[args.val_articles], seed=args.seed, limit=n, log=None, missing=0.0)
         record({"label": f"one epoch, {n} questions", "train_questions": report["train_questions"],
                 "train_windows": report["train_windows"], "minutes": round((time.time() - started) / 60, 1),
                 **summary(report)})

@@ -67,6 +67,21 @@ def split_by_article(examples: list[Example], n_val: int, seed: int) -> tuple[li
     return [e for e in examples if e.article not in held], [e for e in examples if e.article in held]
 
 
+def split_files(data: list[Path], val_articles: list[int], seed: int,
+                limit: int | None = None) -> tuple[list[Example], list[Example]]:
+    """Training and held-back examples of several SQuAD 2.0-layout files: each file holds back its own
+    whole articles (``val_articles``, one count per file, the last one repeated), and gives at most
+    ``limit`` training questions (a seeded sample), so a small file is not drowned by a large one."""
+    train, val = [], []
+    for i, path in enumerate(data):
+        t, v = split_by_article(load_squad(path), val_articles[min(i, len(val_articles) - 1)], seed)
+        if limit and len(t) > limit:
+            t = random.Random(seed).sample(t, limit)
+        train += t
+        val += v
+    return train, val
+
+
 def paragraphs_by_article(examples: list[Example]) -> dict[str, list[str]]:
     """Each article's distinct paragraphs, in order of first appearance."""
     out: dict[str, list[str]] = {}
@@ -187,8 +202,8 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
     return report
 
 
-def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
-                 val_articles: int, seed: int, limit: int | None, log: Path | None,
+def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
+                 val_articles: list[int], seed: int, limit: int | None, log: Path | None,
                  missing: float = 0.0, preamble: float = 0.0, init: Path | None = None) -> dict:
     import torch
     from tokenizers import Tokenizer
@@ -205,9 +220,7 @@ def train_reader(data: Path, out: Path, *, epochs: int, batch_size: int, lr: flo
     tokenizer.no_truncation()
     tokenizer.no_padding()
 
-    train_ex, val_ex = split_by_article(load_squad(data), val_articles, seed)
-    if limit:
-        train_ex = random.Random(seed).sample(train_ex, min(limit, len(train_ex)))
+    train_ex, val_ex = split_files(data, val_articles, seed, limit)
     train_ex = train_ex + missing_negatives(train_ex, missing, seed)
     train_ex = train_ex + with_preambles(train_ex, preamble, seed)
     train_f, val_f = featurise(tokenizer, train_ex), featurise(tokenizer, val_ex)
@@ -349,11 +362,11 @@ def distractors(example: Example, paragraphs: list[str], n: int) -> list[str]:
 Item = tuple[Example, list[str], tuple[str, ...], str]  # question, passages read, accepted answers, kind
 
 
-def calibration_items(data: Path, *, passages: int, val_articles: int, seed: int) -> list[Item]:
+def calibration_items(data: list[Path], *, passages: int, val_articles: list[int], seed: int) -> list[Item]:
     """The held-back questions as the answerer meets them: each read with its paragraph among
     ``passages - 1`` look-alikes from the same article (kind "answerable" or "adversarial"), and each
     answerable one also among look-alikes without its paragraph (kind "missing": the corpus does not say)."""
-    _, val_ex = split_by_article(load_squad(data), val_articles, seed)
+    _, val_ex = split_files(data, val_articles, seed)
     by_article = paragraphs_by_article(val_ex)
     rng = random.Random(seed)
     items: list[Item] = []
@@ -415,7 +428,7 @@ def conflict_threshold(items: list[Item], readings: list[list], kind: str, thres
             "false_conflict_rate": round(float((rivals_a > t).mean()), 4) if rivals else 0.0}
 
 
-def calibrate(data: Path, model_file: Path, *, passages: int, val_articles: int, seed: int) -> dict:
+def calibrate(data: list[Path], model_file: Path, *, passages: int, val_articles: list[int], seed: int) -> dict:
     """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them
     (:func:`calibration_items`), for the fp32 reader and, apart, for its int8 copy (``answer.reader_int8``).
     Balanced F1 weighs the answerable questions against the two kinds of unanswerable ones (SQuAD's
@@ -466,15 +479,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.train", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     r = sub.add_parser("reader", help="fine-tune the span reader on SQuAD 2.0-layout JSON")
-    r.add_argument("--data", type=Path, required=True, help="SQuAD 2.0 JSON (e.g. ../shared/train/squad2_dev_train/squad2_dev_train.json)")
+    r.add_argument("--data", type=Path, nargs="+", required=True,
+                   help="SQuAD 2.0-layout JSON files (e.g. ../shared/train/squad2_dev_train/squad2_dev_train.json "
+                        "training/news_qa/news_qa.json)")
     r.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"model file to write (default {DEFAULT_OUT})")
     r.add_argument("--epochs", type=int, default=2)
     r.add_argument("--batch-size", type=int, default=16)
     r.add_argument("--lr", type=float, default=1e-3)
     r.add_argument("--rank", type=int, default=16, help="LoRA rank of every adapted matrix")
-    r.add_argument("--val-articles", type=int, default=3, help="whole articles held back for validation")
+    r.add_argument("--val-articles", type=int, nargs="+", default=[3],
+                   help="whole articles each data file holds back for validation (one count per file; the last repeats)")
     r.add_argument("--seed", type=int, default=13)
-    r.add_argument("--limit", type=int, default=None, help="train on this many questions only (learning curves)")
+    r.add_argument("--limit", type=int, default=None,
+                   help="train on at most this many questions of each data file (a seeded sample)")
     r.add_argument("--log", type=Path, default=None, help="write the validation history (JSON) here")
     r.add_argument("--missing", type=float, default=0.5,
                    help="add this fraction of the answerable questions again, each with an on-topic paragraph "
@@ -484,14 +501,24 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--init", type=Path, default=None, help="continue training from this model file")
     c = sub.add_parser("calibrate", help="choose the reader's refusal threshold on the held-back articles, "
                                          "each question read among look-alike passages")
-    c.add_argument("--data", type=Path, required=True, help="the SQuAD 2.0 JSON the reader was trained on")
+    c.add_argument("--data", type=Path, nargs="+", required=True, help="the SQuAD 2.0-layout JSON files the reader was trained on")
     c.add_argument("--model", type=Path, default=DEFAULT_OUT, help=f"model file to calibrate (default {DEFAULT_OUT})")
     c.add_argument("--passages", type=int, default=5, help="passages read per question, as retrieval's k")
-    c.add_argument("--val-articles", type=int, default=3)
+    c.add_argument("--val-articles", type=int, nargs="+", default=[3])
     c.add_argument("--seed", type=int, default=13)
+    n = sub.add_parser("news", help="turn written news pages and questions into SQuAD 2.0-layout JSON, "
+                                    "cleaned and cut into passages the way ingest does")
+    n.add_argument("--pages", type=Path, required=True, help="pages JSON (e.g. training/news_qa/pages.json)")
+    n.add_argument("--out", type=Path, required=True, help="SQuAD 2.0-layout JSON to write")
     args = parser.parse_args(argv)
-    if not args.data.is_file():
-        parser.error(f"--data {args.data}: no such file")
+    if args.what == "news":
+        from qa.train_news import write_news_squad
+
+        print(write_news_squad(args.pages, args.out), file=sys.stderr)
+        return 0
+    for path in args.data:
+        if not path.is_file():
+            parser.error(f"--data {path}: no such file")
     if args.what == "calibrate":
         calibrate(args.data, args.model, passages=args.passages, val_articles=args.val_articles, seed=args.seed)
         return 0

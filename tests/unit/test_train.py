@@ -54,3 +54,48 @@ def test_a_missing_negative_pairs_an_answerable_question_with_a_paragraph_of_its
     # q1 gets the Ankara paragraph and q2 the Turkey one; q3 is unanswerable; q4's article has one paragraph
     assert [(m.qid, m.context, m.answers, m.start) for m in made] == [
         ("q1/missing", TALKS, (), -1), ("q2/missing", TURKEY, (), -1)]
+
+
+def test_news_pages_become_squad_passages_cut_as_ingest_cuts_them() -> None:
+    from qa.train_news import TITLE_PREFIX, news_squad
+
+    text = ("Storm closes highway\nBy Jane Doe\nPublished: March 3, 2022\n\nShare this article\n\n"
+            "The storm closed the A9 highway on Tuesday, police said. About 1,200 drivers were stranded near Perth.\n\n"
+            "Subscribe to our newsletter\n\nThe road reopened on Thursday after crews cleared 40 fallen trees.")
+    qas = [{"question": "How many drivers were stranded?", "answer": "1,200"},
+           {"question": "Who cleared the trees in Dundee?", "answer": None, "plausible_answer": "crews"},
+           {"question": "What should readers do?", "answer": "Share this article"}]
+    squad, counts = news_squad([{"title": "t", "text": text, "qas": qas}])
+    assert counts == {"pages": 1, "answerable": 1, "unanswerable": 1, "answer_not_in_passages": 1}
+    article = squad["data"][0]
+    assert article["title"] == TITLE_PREFIX + "Storm closes highway"
+    para = article["paragraphs"][0]
+    assert "Share this article" not in para["context"]  # cleaned as ingest cleans
+    answerable, unanswerable = para["qas"]
+    start = answerable["answers"][0]["answer_start"]
+    assert para["context"][start:start + 5] == "1,200"
+    assert unanswerable["is_impossible"] and unanswerable["answers"] == []
+
+
+def test_each_data_file_holds_back_its_own_articles_and_gives_at_most_limit_questions(tmp_path) -> None:
+    import json
+
+    from qa.train import split_files
+
+    def squad(prefix: str, articles: int, questions: int) -> dict:
+        return {"data": [{"title": f"{prefix}{a}", "paragraphs": [{"context": "Bashiqa is near Mosul.", "qas": [
+            {"id": f"{prefix}{a}/{q}", "question": "Where is Bashiqa?", "is_impossible": False,
+             "answers": [{"text": "near Mosul", "answer_start": 10}]} for q in range(questions)]}]}
+            for a in range(articles)]}
+
+    big, small = tmp_path / "big.json", tmp_path / "small.json"
+    big.write_text(json.dumps(squad("big", 10, 20)))
+    small.write_text(json.dumps(squad("small", 4, 5)))
+    train, val = split_files([big, small], [2, 1], seed=13, limit=50)
+    held = {e.article for e in val}
+    assert len([a for a in held if a.startswith("big")]) == 2 and len([a for a in held if a.startswith("small")]) == 1
+    assert not held & {e.article for e in train}
+    assert sum(e.article.startswith("big") for e in train) == 50  # 160 left after holding back, sampled down
+    assert sum(e.article.startswith("small") for e in train) == 15  # under the limit: all kept
+    _, val_repeated = split_files([big, small], [2], seed=13)  # one count serves every file
+    assert len({e.article for e in val_repeated}) == 4
