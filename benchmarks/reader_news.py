@@ -21,20 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from qa.reader import Reader
-from qa.train import answers_read, calibration_choice, calibration_items, f1, no_answer_auc
+from qa.train import answers_read, calibration_choice, calibration_items, f1, no_answer_auc, scores_at
 from qa.train_news import TITLE_PREFIX
 
 OUT = Path(__file__).parent / "results" / "reader_news.json"
 
 
 def at_threshold(conf: np.ndarray, f_answer: np.ndarray, has: np.ndarray, labels: np.ndarray, t: float) -> dict:
-    answered = conf > t
-    refused = {k: float((~answered)[labels == k].mean()) for k in sorted(set(labels[~has]))}
-    has_f1 = float(np.where(answered, f_answer, 0.0)[has].mean())
-    return {"questions": int(len(conf)), "balanced_f1": round((has_f1 + float(np.mean(list(refused.values())))) / 2, 4),
-            "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
-            "has_answer_f1_forced": round(float(f_answer[has].mean()), 4),
-            "no_answer_auc": round(no_answer_auc(conf, has), 4), **{f"refused_{k}": round(v, 4) for k, v in refused.items()}}
+    return {"questions": int(len(conf)), **scores_at(conf, has, f_answer, labels, t),
+            "has_answer_f1_forced": round(float(f_answer[has].mean()), 4), "no_answer_auc": round(no_answer_auc(conf, has), 4)}
 
 
 def score(model: Path, items: list, passages: int) -> dict:

@@ -310,6 +310,26 @@ def no_answer_auc(conf: np.ndarray, has: np.ndarray) -> float:
     return float(roc_auc_score(has, np.nan_to_num(conf, neginf=-1e9)))
 
 
+def refusal_halves(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray, labels: np.ndarray,
+                   t: float) -> tuple[float, dict[str, float]]:
+    """At threshold ``t``: the has-answer half's F1, and the refusal rate of each kind of unanswerable
+    question (``labels``, one per question)."""
+    answered = conf > t
+    return (float(np.where(answered, f_answer, 0.0)[has].mean()),
+            {k: float((~answered)[labels == k].mean()) for k in sorted(set(labels[~has]))})
+
+
+def scores_at(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray, labels: np.ndarray, t: float) -> dict:
+    """Balanced F1 (the mean of the has-answer F1 and the mean refusal rate), SQuAD F1, false refusals
+    and each kind's refusal rate at threshold ``t``."""
+    has_f1, refused = refusal_halves(conf, has, f_answer, labels, t)
+    answered = conf > t
+    return {"threshold": round(t, 4), "balanced_f1": round((has_f1 + float(np.mean(list(refused.values())))) / 2, 4),
+            "squad_f1": round(float(np.where(answered, f_answer, (~has).astype(float)).mean()), 4),
+            "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
+            **{f"refused_{k}": round(v, 4) for k, v in refused.items()}}
+
+
 def choose_threshold(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray,
                      negatives: np.ndarray | None = None) -> dict:
     """The refusal threshold that maximises *balanced* F1: the mean of the has-answer half's F1 and the
@@ -321,26 +341,18 @@ def choose_threshold(conf: np.ndarray, has: np.ndarray, f_answer: np.ndarray,
     Also, for comparison, the scores at ``at_target_refusal``: the lowest threshold that refuses
     ``TARGET_REFUSAL`` of each kind, and how well confidence separates the halves (``no_answer_auc``)."""
     labels = np.where(has, "", "unanswerable") if negatives is None else negatives
-    kinds = sorted(set(labels[~has]))
     finite = conf[np.isfinite(conf)]
     grid = np.unique(np.quantile(finite, np.linspace(0, 1, 401))) if finite.size else np.array([0.0])
 
     def halves(t: float) -> tuple[float, dict[str, float]]:
-        answered = conf > t
-        return (float(np.where(answered, f_answer, 0.0)[has].mean()),
-                {k: float((~answered)[labels == k].mean()) for k in kinds})
+        return refusal_halves(conf, has, f_answer, labels, t)
 
     def balanced(t: float) -> float:
         has_f1, refused = halves(t)
         return (has_f1 + float(np.mean(list(refused.values())))) / 2
 
     def scores(t: float) -> dict:
-        has_f1, refused = halves(t)
-        answered = conf > t
-        return {"threshold": round(t, 4), "balanced_f1": round(balanced(t), 4),
-                "squad_f1": round(float(np.where(answered, f_answer, (~has).astype(float)).mean()), 4),
-                "has_answer_f1": round(has_f1, 4), "false_refusal_rate": round(float((~answered)[has].mean()), 4),
-                **{f"refused_{k}": round(v, 4) for k, v in refused.items()}}
+        return scores_at(conf, has, f_answer, labels, t)
 
     optimum = float(max(grid, key=lambda t: balanced(float(t))))
     enough = [float(t) for t in grid if min(halves(float(t))[1].values(), default=1.0) >= TARGET_REFUSAL]
@@ -511,14 +523,15 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--pages", type=Path, required=True, help="pages JSON (e.g. training/news_qa/pages.json)")
     n.add_argument("--out", type=Path, required=True, help="SQuAD 2.0-layout JSON to write")
     args = parser.parse_args(argv)
+    inputs = [("--pages", args.pages)] if args.what == "news" else [("--data", p) for p in args.data]
+    for flag, path in inputs:
+        if not path.is_file():
+            parser.error(f"{flag} {path}: no such file")
     if args.what == "news":
         from qa.train_news import write_news_squad
 
         print(write_news_squad(args.pages, args.out), file=sys.stderr)
         return 0
-    for path in args.data:
-        if not path.is_file():
-            parser.error(f"--data {path}: no such file")
     if args.what == "calibrate":
         calibrate(args.data, args.model, passages=args.passages, val_articles=args.val_articles, seed=args.seed)
         return 0

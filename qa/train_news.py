@@ -47,7 +47,7 @@ def news_squad(pages: list[dict]) -> tuple[dict, dict[str, int]]:
             answer = qa.get("answer")
             qid = f"{doc_id}/{i}"
             if answer:
-                where = next((j for j, t in enumerate(texts) if answer in t), None)
+                where = _first_holding(texts, answer)
                 if where is None:
                     counts["answer_not_in_passages"] += 1
                     continue
@@ -66,10 +66,14 @@ def news_squad(pages: list[dict]) -> tuple[dict, dict[str, int]]:
     return {"version": "v2.0", "data": data}, counts
 
 
+def _first_holding(texts: list[str], span: str) -> int | None:
+    return next((j for j, t in enumerate(texts) if span in t), None)
+
+
 def _passage_for_unanswerable(qa: dict, texts: list[str]) -> int:
     plausible = qa.get("plausible_answer")
     if plausible:
-        where = next((j for j, t in enumerate(texts) if plausible in t), None)
+        where = _first_holding(texts, plausible)
         if where is not None:
             return where
     q = set(content_terms(qa["question"]))
