@@ -9,11 +9,15 @@ deliberately narrow:
 1. **Whole-line labels** (case-insensitive, bullets and trailing ``:.|`` ignored):
    "Advertisement", "Share", "Follow us on", "Related Content", "Top Stories",
    "Leave a Reply", "Back to Top", "Print", "Email", … and "N minute read".
-2. **Social lines**: lines whose only words are social-network names ("• whatsapp",
-   "Facebook Twitter Email"), optionally after "Share on"/"Follow us on".
+2. **Social and menu rows**: lines whose only words are social-network names ("• whatsapp",
+   "Facebook Twitter Email"), optionally after "Share on"/"Follow us on"; rows of widget fields
+   split by " | ", " · ", " • " or " — " ("Share on Facebook | Tweet | Email", "Comments (6) — Leave a
+   comment", "Subscribe | Sign in"); and navigation menus, rows made mostly of section names
+   ("Home | News | Local | Sport", "News Crime Courts Schools Weather Jobs").
 3. **Boilerplate phrases** anywhere in a line: comment-form instructions ("Allowed HTML tags",
    "the content of this field is kept private"), cookie notices ("We use cookies…"),
-   newsletter boxes ("Sign up…", "…delivered to your inbox"), pop-up buttons ("Show me later"),
+   newsletter boxes ("Sign up…", "…delivered to your inbox"), paywall prompts ("Already a
+   subscriber? Log in", "Subscribe now for just $1 a week"), pop-up buttons ("Show me later"),
    copyright/rights lines, wire credits ("Reporting by … Editing by …"), credit-only photo lines
    ("Image source, Getty Images", "Photo: AFP"; captions are kept), "Read more: …" links,
    translation/republication notes and site notices ("… available for archival purposes").
@@ -39,7 +43,7 @@ import re
 _LABELS = {
     # ads and sponsorship
     "advertisement", "advertisements", "advert", "ad", "sponsored", "sponsored content", "promoted",
-    "story continues below advertisement", "continue reading below", "scroll to continue",
+    "story continues below advertisement", "story continues below", "continue reading below", "scroll to continue",
     # sharing and following
     "share", "share this", "share this article", "share this page", "share this story", "share article",
     "share story", "share via", "tweet", "follow us", "follow us on", "follow", "copy link", "link copied",
@@ -70,7 +74,7 @@ _LABELS = {
     "small text size", "smaller text size",
 }
 _MINUTE_READ = re.compile(r"^(\d+|one|two|three|four|five|ten)[\s-]*(min|mins|minute|minutes)[\s-]+read$")
-_COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$")
+_COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$|^(comments?|replies) \(\d+\)$")
 
 # --- 2. social lines -------------------------------------------------------------------------
 
@@ -78,8 +82,25 @@ _NETWORKS = {
     "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest", "email",
     "e-mail", "mail", "google-news", "google", "news", "flipboard", "messenger", "instagram", "youtube",
     "tiktok", "threads", "bluesky", "mastodon", "snapchat", "print", "sms", "viber", "vk", "weibo",
-    "wechat", "tumblr", "pocket", "copy", "link", "rss",
+    "wechat", "tumblr", "pocket", "copy", "link", "rss", "tweet",
 }
+# the fields of a row of widgets or menu items ("Share on Facebook | Tweet | Email")
+_FIELD_SEPARATOR = re.compile(r"\s+[|·•—]\s+")
+# section names of a site's navigation menu, word by word ("Home | News | Police & Courts | What's On")
+_SECTIONS = {
+    "home", "news", "local", "national", "world", "international", "regional", "region", "metro", "city",
+    "sport", "sports", "business", "money", "markets", "economy", "companies", "jobs", "careers",
+    "classifieds", "property", "opinion", "opinions", "comment", "analysis", "letters", "editorials",
+    "columnists", "obituaries", "politics", "crime", "courts", "police", "schools", "education", "health",
+    "science", "environment", "climate", "tech", "technology", "culture", "arts", "entertainment", "music",
+    "film", "tv", "books", "life", "lifestyle", "style", "travel", "food", "weather", "traffic", "events",
+    "community", "video", "videos", "photos", "podcasts", "podcast", "live", "menu", "search", "contact",
+    "subscribe", "planning", "research", "policy", "features", "magazine", "puzzles", "games", "what's",
+    "personal", "finance", "work", "autos", "motoring", "uk", "us", "europe", "asia", "africa", "americas",
+}
+_MENU_GLUE = {"&", "and", "+", "on", "menu:"}
+_MENU_MIN_SECTIONS = 3  # "Crime and courts" is a subheading; three section names make a menu
+_MENU_SHARE = 0.6
 _SOCIAL_PREFIX = re.compile(r"^(share this( article| story| page)?|share|follow us|follow|find us|join us)( on| via| at)?\b")
 
 # --- 3. phrases ------------------------------------------------------------------------------
@@ -97,7 +118,8 @@ _PHRASES = [
     r"^you must be logged in to (post a )?comment\b",
     r"^(comments are|all comments are) (moderated|subject to)\b",
     # cookie notices
-    r"^(we|this (web)?site|our (web)?site|we and our partners) uses? cookies\b",
+    r"^(cookie (notice|policy|consent)\s*:\s*)?(we|this (web)?site|our (web)?site|we and our partners) uses? cookies\b",
+    r"^cookies help us\b",
     r"^by (continuing|using|clicking|browsing)\b.*\b(site|website|cookies|agree|consent)\b",
     # newsletter boxes and app promos
     r"^sign up\b.*\b(newsletter|inbox|updates|e-?mail|free|alerts)\b",
@@ -105,6 +127,7 @@ _PHRASES = [
     r"\b(straight|directly|right) to your inbox\b",
     r"^subscribe to\b.*\b(newsletter|inbox)\b",
     r"^(log ?in|sign in|register)\b.{0,40}\bto (save|read|continue|bookmark)\b",
+    r"\balready (a )?(subscriber|member)\?",
     r"^enter your e-?mail\b",
     r"^by (signing up|subscribing|registering)\b",
     r"^(get|receive) (our|the) [\w' -]{0,40}newsletter\b",
@@ -218,7 +241,7 @@ def _is_label(key: str) -> bool:
 
 
 def _is_social(key: str) -> bool:
-    rest = _SOCIAL_PREFIX.sub("", key).strip()
+    rest = _SOCIAL_PREFIX.sub("", key).strip().lstrip(":").strip()
     if not rest:
         return False
     tokens = [t for t in re.split(r"[\s,|/·•]+", rest) if t]
@@ -257,11 +280,15 @@ def _line_rule(line: str) -> bool:
 
 
 def _is_pitch(key: str) -> bool:
-    """A paywall pitch: a price per month/year addressed to the reader, with subscription words."""
+    """A paywall pitch: a price per month/year addressed to the reader (or an imperative, "Subscribe now
+    for $1 a week"), with subscription words."""
     return bool(
-        _PRICE.search(key) and _PITCH_WORDS.search(key) and _ADDRESS.search(key)
+        _PRICE.search(key) and _PITCH_WORDS.search(key) and (_ADDRESS.search(key) or _IMPERATIVE.match(key))
         and not _REPORTED.search(key)
     )
+
+
+_IMPERATIVE = re.compile(r"^(subscribe|join|upgrade|try|start|get|become|sign up)\b")
 
 
 def _starts_appeal(key: str) -> bool:
@@ -300,7 +327,23 @@ def _is_teaser(line: str) -> bool:
 
 def _is_widget(line: str) -> bool:
     key = _key(line)
-    return _is_label(key) or _is_social(key) or _is_credit(line)
+    return _is_label(key) or _is_social(key) or _is_credit(line) or _is_widget_row(key) or _is_menu(key)
+
+
+def _is_widget_row(key: str) -> bool:
+    """Two or more fields, each a label, a social link or a paywall prompt: "Share on Facebook | Tweet"."""
+    fields = [f for f in (_key(f) for f in _FIELD_SEPARATOR.split(key)) if f]
+    return len(fields) >= 2 and all(
+        _is_label(f) or _is_social(f) or f in _NETWORKS or _PHRASE_RE.search(f) or _is_pitch(f) for f in fields)
+
+
+def _is_menu(key: str) -> bool:
+    """A navigation menu: no digits, no sentence, and mostly section names, at least three of them."""
+    if re.search(r"\d", key) or _SENTENCE_END.search(key):
+        return False
+    words = [w for w in re.split(r"[\s|·•—,/]+", key) if w and w not in _MENU_GLUE]
+    sections = sum(w in _SECTIONS for w in words)
+    return sections >= _MENU_MIN_SECTIONS and sections >= _MENU_SHARE * len(words)
 
 
 def _title_index(lines: list[str], dropped: list[bool]) -> int | None:
