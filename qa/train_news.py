@@ -1,7 +1,7 @@
 """News-page training data for the reader: ``python -m qa.train news --pages P --out Q``.
 
 The reader's other training data (SQuAD 2.0) is Wikipedia prose; what it reads at question time is
-scraped news, cleaned and cut by ingest. ``training/news_qa/pages.json`` holds news pages written for
+scraped news, cleaned and cut by ingest. ``training/news_qa/pages.json`` and ``pages_2.json`` hold news pages written for
 this project (fictional stories with page boilerplate, bylines and date stamps in many formats) and
 questions about each, answerable ones with their exact answer text and unanswerable ones. This module
 cleans and cuts each page exactly as ingest does (:func:`qa.clean.clean`, :func:`qa.chunk.chunk`)
