@@ -76,7 +76,7 @@ _LABELS = {
 _MINUTE_READ = re.compile(r"^(\d+|one|two|three|four|five|ten)[\s-]*(min|mins|minute|minutes)[\s-]+read$")
 _COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$|^(comments?|replies) \(\d+\)$")
 
-# --- 2. social lines -------------------------------------------------------------------------
+# --- 2. social and menu rows ------------------------------------------------------------------
 
 _NETWORKS = {
     "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest", "email",
@@ -192,6 +192,7 @@ _PITCH_WORDS = re.compile(
     r"|(get|receive|unlimited|full|digital) access)\b"
 )
 _ADDRESS = re.compile(r"\b(you|your|yours|we|our|us)\b")
+_IMPERATIVE = re.compile(r"^(subscribe|join|upgrade|try|start|get|become|sign up)\b")  # "Subscribe now for $1 a week"
 _REPORTED = re.compile(r"[\"“”]|\b(said|says|told|according to|added|reported)\b")
 _BULLET = re.compile(r"^([•·▪◦‣*+–-]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -287,8 +288,6 @@ def _is_pitch(key: str) -> bool:
         and not _REPORTED.search(key)
     )
 
-
-_IMPERATIVE = re.compile(r"^(subscribe|join|upgrade|try|start|get|become|sign up)\b")
 
 
 def _starts_appeal(key: str) -> bool:
