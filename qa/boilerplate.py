@@ -11,13 +11,17 @@ deliberately narrow:
    "Leave a Reply", "Back to Top", "Print", "Email", … and "N minute read".
 2. **Social and menu rows**: lines whose only words are social-network names ("• whatsapp",
    "Facebook Twitter Email"), optionally after "Share on"/"Follow us on"; rows of widget fields
-   split by " | ", " · ", " • " or " — " ("Share on Facebook | Tweet | Email", "Comments (6) — Leave a
-   comment", "Subscribe | Sign in"); and navigation menus, rows made mostly of section names
-   ("Home | News | Local | Sport", "News Crime Courts Schools Weather Jobs").
+   split by " | ", " · ", " • ", " * " or a dash ("Share on Facebook | Tweet | Email", "Comments (6) —
+   Leave a comment", "Subscribe | Sign in", "Advertisement - Continue reading below"); and navigation
+   menus, rows made mostly of section names ("Home | News | Local | Sport", "News Crime Courts Schools
+   Weather Jobs", "Home - National - Business - World").
 3. **Boilerplate phrases** anywhere in a line: comment-form instructions ("Allowed HTML tags",
    "the content of this field is kept private"), cookie notices ("We use cookies…"),
-   newsletter boxes ("Sign up…", "…delivered to your inbox"), paywall prompts ("Already a
-   subscriber? Log in", "Subscribe now for just $1 a week"), pop-up buttons ("Show me later"),
+   newsletter boxes ("Sign up…", "…delivered to your inbox", "Newsletter: … - sign up free"),
+   notification prompts ("Get breaking news alerts - Enable notifications"), paywall prompts and
+   meters ("Already a subscriber? Log in", "Subscribe now for just $1 a week", "You have 2 free
+   articles left this month", "Subscribers only: …", "Support local journalism - subscribe …"),
+   "This story will be updated", pop-up buttons ("Show me later"),
    copyright/rights lines, wire credits ("Reporting by … Editing by …"), credit-only photo lines
    ("Image source, Getty Images", "Photo: AFP"; captions are kept), "Read more: …" links,
    translation/republication notes and site notices ("… available for archival purposes").
@@ -85,7 +89,7 @@ _NETWORKS = {
     "wechat", "tumblr", "pocket", "copy", "link", "rss", "tweet",
 }
 # the fields of a row of widgets or menu items ("Share on Facebook | Tweet | Email")
-_FIELD_SEPARATOR = re.compile(r"\s+[|·•—]\s+")
+_FIELD_SEPARATOR = re.compile(r"\s+[|·•—–*-]\s+")
 # section names of a site's navigation menu, word by word ("Home | News | Police & Courts | What's On")
 _SECTIONS = {
     "home", "news", "local", "national", "world", "international", "regional", "region", "metro", "city",
@@ -132,6 +136,17 @@ _PHRASES = [
     r"^by (signing up|subscribing|registering)\b",
     r"^(get|receive) (our|the) [\w' -]{0,40}newsletter\b",
     r"^download (the|our) [\w' -]{0,60}\bapp\b",
+    r"^(newsletter|briefing)\s*:.*\bsign up\b",
+    r"\bin your inbox\b.*\bsign up\s*$",
+    r"^(get|enable|turn on|switch on)\b.{0,40}\b(notifications|news alerts)\b",
+    r"^breaking news alerts\b",
+    # paywall meters and pitches
+    r"\byou have (\d+|one|two|three) free (articles?|stories|story|reads?) left\b",
+    r"^subscribe (from|for) \w",
+    r"^subscribers only\s*:",
+    r"^support (local|independent|quality) journalism\b",
+    # live-page banners
+    r"\bthis (article|story|page|live page) will be updated\b",
     # pop-up buttons glued to a banner line
     r"\b(show me later|don't show (it|this) again|remind me later)$",
     # copyright and rights
@@ -340,7 +355,7 @@ def _is_menu(key: str) -> bool:
     """A navigation menu: no digits, no sentence, and mostly section names, at least three of them."""
     if re.search(r"\d", key) or _SENTENCE_END.search(key):
         return False
-    words = [w for w in re.split(r"[\s|·•—,/]+", key) if w and w not in _MENU_GLUE]
+    words = [w for w in re.split(r"[\s|·•—–*,/-]+", key) if w and w not in _MENU_GLUE]
     sections = sum(w in _SECTIONS for w in words)
     return sections >= _MENU_MIN_SECTIONS and sections >= _MENU_SHARE * len(words)
 

@@ -43,9 +43,60 @@ def normalise_whitespace(text: str) -> str:
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 
+# Lines above a headline on scraped pages that are never it: the outlet's name ("The Harwick Ledger",
+# "THE MERIDIAN HERALD"), section labels in capitals ("WORLD / DIPLOMACY"), menus, date stamps, bylines.
+# (words that name newspapers and seldom appear in a headline: not "Times", "Post" or "Record")
+_MASTHEAD_WORDS = {
+    "herald", "ledger", "courier", "gazette", "tribune", "chronicle", "observer", "journal", "examiner",
+    "dispatch", "telegraph", "sentinel", "bulletin", "gazetteer", "courant", "advertiser", "intelligencer",
+}
+_MENU_SEPARATOR = re.compile(r"\s(?:›|»|>|\*|•|·)\s")
+
+
+def _words(line: str) -> list[str]:
+    return [w for w in line.split() if any(c.isalnum() for c in w)]
+
+
+def _is_label_row(line: str) -> bool:
+    """Short fields in a row: a menu ("Film | TV | Music | Awards"), "The Gazette | Your town, your news",
+    "Home - National - Business"; not "Headline of the story | The Outlet"."""
+    bars = re.split(r"\s+\|\s+", line)
+    dashes = re.split(r"\s+[-–—=]\s+", line)
+    return any(len(fields) >= least and all(len(_words(f)) <= 4 for f in fields)
+               for fields, least in ((bars, 2), (dashes, 3)))
+
+
+def _is_paragraph(line: str) -> bool:
+    n = len(_words(line))
+    return n >= 30 or (n >= 15 and bool(re.search(r"[.!?][\"'”’)\]]*$", line)))
+
+
+def _is_above_headline(line: str) -> bool:
+    """A masthead, a label in capitals, a menu or other row of short fields, a date stamp or a byline."""
+    words = _words(line)
+    letters = [c for c in line if c.isalpha()]
+    masthead = len(words) <= 4 and any(w.lower().strip(".,:") in _MASTHEAD_WORDS for w in words) and all(
+        w[0].isupper() or not w[0].isalpha() for w in words if w.lower() not in ("the", "of", "and", "&"))
+    return (
+        masthead or all(c.isupper() for c in letters) or bool(_MENU_SEPARATOR.search(line)) or _is_label_row(line)
+        or metadata.is_date_line(line) or metadata.is_byline(line)
+    )
+
+
 def guess_title(text: str) -> str:
-    """The first line that looks like a headline (three words or more), else the first line."""
+    """The headline of a page's text: the first of its first lines (before the story's first
+    paragraph) with three words or more that is not a masthead, a label in capitals, a menu row, a
+    date stamp or a byline; failing that, the first line of three words or more, else the first line.
+
+    Scraped pages may put the outlet's name, menus and date stamps above the headline:
+    "The Harwick Ledger / WORLD / Harwick council approves 6.5 percent property tax rise / By …".
+    """
     lines = [line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()]
+    for line in lines[:8]:
+        if _is_paragraph(line):
+            break
+        if len(line.split()) >= 3 and len(line) <= 200 and not _is_above_headline(line):
+            return line
     for line in lines[:5]:
         if len(line.split()) >= 3 and len(line) <= 200:
             return line

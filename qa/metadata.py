@@ -111,6 +111,20 @@ def _date_only(line: str) -> str | None:
     return parse_date(line)
 
 
+def is_date_line(line: str) -> bool:
+    """A date stamp, labelled or not: "Published 3:15 p.m. ET, Tue March 4, 2025", "04/03/2025 09:12",
+    "Posted Nov. 7 - 6 min read", "The Courier — Tuesday 04 March 2025" (a field of the line is a date)."""
+    if re.match(r"^(posted|published|updated|last updated|first published)\b", line, re.IGNORECASE):
+        return True
+    fields = [f for f in re.split(r"\s+[|—–-]\s+", line) if f.strip()]
+    return any(_date_only(_UPDATED_LABEL.sub("", _PUBLISHED_LABEL.sub("", f, count=1), count=1)) for f in fields)
+
+
+def is_byline(line: str) -> bool:
+    """A byline: "By Dana Whitcomb, City Hall Reporter", "Written by Hamish Eldritch"."""
+    return bool(_AUTHOR.match(line))
+
+
 # A date that ends a title, set off by brackets or a separator: a dated edition ("Morning briefing:
 # January 26, 2023", "Live updates | 3 March 2023", "news quiz answer note (2023/01/26)"), not a date
 # the headline is about ("What happened on January 6, 2021").

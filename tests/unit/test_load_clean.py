@@ -46,6 +46,36 @@ def test_title_skips_one_word_lines() -> None:
     )
 
 
+BODY = "The council voted 5-2 on Tuesday to approve a budget that raises the property tax rate by 6.5 percent."
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        # what scraped pages put above the headline: mastheads, labels in capitals, menus, dates, bylines
+        ("The Harwick Ledger\nHarwick council approves tax rise\nBy Dana Whitcomb", "Harwick council approves tax rise"),
+        ("THE MERIDIAN HERALD\nWORLD / DIPLOMACY\nMinister arrives in Castavia", "Minister arrives in Castavia"),
+        ("Film | TV | Music | Awards | Red Carpet\nIndie film wins top prize", "Indie film wins top prize"),
+        ("The Glenmore Gazette | Your town, your news\nSchools switch to four-day week", "Schools switch to four-day week"),
+        ("Tuesday 04 March 2025 08.00 GMT\nEducation\nSchools ban sugary drinks", "Schools ban sugary drinks"),
+        ("Skipper Telecom News › Carriers › Networks\nKestrel Mobile to switch off 3G", "Kestrel Mobile to switch off 3G"),
+        # a headline first stays the headline, with its outlet after a bar, or short and capitalised
+        ("Ten Things You Need to Know Today: 19 November 2022 | The Week UK\nBy Jo Lee",
+         "Ten Things You Need to Know Today: 19 November 2022 | The Week UK"),
+        ("Turkey Offers Iraq Help\nAnkara says it will keep training the peshmerga", "Turkey Offers Iraq Help"),
+        ("Record Heat Hits Texas\nPower grid strained as temperatures soar", "Record Heat Hits Texas"),
+        ("Harwick council approves tax rise\nThe rise is the largest in a decade", "Harwick council approves tax rise"),
+    ],
+)
+def test_title_is_the_headline_not_the_lines_above_it(head: str, title: str) -> None:
+    assert guess_title(f"{head}\n\n{BODY}") == title
+
+
+def test_title_never_comes_from_the_story() -> None:
+    # nothing above the story reads as a headline: the old rule (first line of three words or more)
+    assert guess_title(f"THE MERIDIAN HERALD\n\n{BODY}") == "THE MERIDIAN HERALD"
+
+
 def test_html_drops_scripts_navigation_and_keeps_blocks() -> None:
     text, title = html_to_text(
         "<html><head><title>Page &amp; title</title><style>p{}</style></head><body>"

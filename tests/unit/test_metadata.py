@@ -8,6 +8,7 @@ import pytest
 
 from qa.clean import clean, normalise_whitespace
 from qa.load import RawDocument, read
+from qa import metadata
 from qa.metadata import ArticleMeta, from_html, from_text, outlet_for_url, parse_date, title_date
 from tests.conftest import SEEDS
 
@@ -161,3 +162,25 @@ def test_metadata_lines_are_read_before_boilerplate_is_dropped() -> None:
     assert article.meta.outlet == "The Associated Press"
     assert "Copyright" not in article.text
     assert normalise_whitespace(article.text) == "Storm hits the coast today\n\nBody of the story."
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Published 3:15 p.m. ET, Tue March 4, 2025", True),
+        ("Updated 06/05/2025 14:20", True),
+        ("2024-11-07 08:30", True),
+        ("Posted Nov. 7 - 6 min read", True),
+        ("The Brackenridge Courier — Tuesday 04 March 2025 08.00 GMT", True),
+        ("What happened on January 6, 2021 at the Capitol", False),
+        ("Harwick council approves 6.5 percent tax rise", False),
+    ],
+)
+def test_date_lines(line: str, expected: bool) -> None:
+    assert metadata.is_date_line(line) is expected
+
+
+def test_bylines() -> None:
+    assert metadata.is_byline("By Dana Whitcomb, City Hall Reporter")
+    assert metadata.is_byline("Written by Hamish Eldritch")
+    assert not metadata.is_byline("Bystanders filmed the fire from the bridge")
