@@ -112,8 +112,9 @@ def _date_only(line: str) -> str | None:
 
 
 def is_date_line(line: str) -> bool:
-    """A date stamp, labelled or not: "Published 3:15 p.m. ET, Tue March 4, 2025", "04/03/2025 09:12",
-    "Posted Nov. 7 - 6 min read", "The Courier — Tuesday 04 March 2025" (a field of the line is a date)."""
+    """A date stamp, labelled or not: "Published 3:15 p.m. ET, Tue March 4, 2025", "2024-11-07 08:30",
+    "Posted Nov. 7 - 6 min read", "The Courier — Tuesday 04 March 2025" (a field of the line is a date).
+    A line led by a publication label counts even when its date is partial; "Date night ideas" does not."""
     if re.match(r"^(posted|published|updated|last updated|first published)\b", line, re.IGNORECASE):
         return True
     fields = [f for f in re.split(r"\s+[|—–-]\s+", line) if f.strip()]

@@ -174,6 +174,7 @@ def test_metadata_lines_are_read_before_boilerplate_is_dropped() -> None:
         ("The Brackenridge Courier — Tuesday 04 March 2025 08.00 GMT", True),
         ("What happened on January 6, 2021 at the Capitol", False),
         ("Harwick council approves 6.5 percent tax rise", False),
+        ("Date night ideas for Valentine's Day", False),
     ],
 )
 def test_date_lines(line: str, expected: bool) -> None:
