@@ -105,7 +105,9 @@ _SECTIONS = {
 _MENU_GLUE = {"&", "and", "+", "on", "menu:"}
 _MENU_MIN_SECTIONS = 3  # "Crime and courts" is a subheading; three section names make a menu
 _MENU_SHARE = 0.6
-_SOCIAL_PREFIX = re.compile(r"^(share this( article| story| page)?|share|follow us|follow|find us|join us)( on| via| at)?\b")
+_SOCIAL_PREFIX = re.compile(
+    r"^(share this( live)?( article| story| page| post| video| blog)?|share|follow us|follow|find us|join us)( on| via| at)?\b"
+)
 
 # --- 3. phrases ------------------------------------------------------------------------------
 

@@ -71,14 +71,19 @@ def _is_paragraph(line: str) -> bool:
     return n >= 30 or (n >= 15 and bool(re.search(r"[.!?][\"'”’)\]]*$", line)))
 
 
-def _is_above_headline(line: str) -> bool:
-    """A masthead, a label in capitals, a menu or other row of short fields, a date stamp or a byline."""
-    words = _words(line)
-    letters = [c for c in line if c.isalpha()]
-    masthead = len(words) <= 4 and any(w.lower().strip(".,:") in _MASTHEAD_WORDS for w in words) and all(
+def _is_masthead(text: str) -> bool:
+    """A newspaper's name: up to four capitalised words, one of them a newspaper's noun ("The Harwick Ledger")."""
+    words = _words(text)
+    return len(words) <= 4 and any(w.lower().strip(".,:") in _MASTHEAD_WORDS for w in words) and all(
         w[0].isupper() or not w[0].isalpha() for w in words if w.lower() not in ("the", "of", "and", "&"))
+
+
+def _is_above_headline(line: str) -> bool:
+    """A masthead (alone or with a tagline), a label in capitals, a menu or other row of short fields, a
+    date stamp or a byline."""
+    letters = [c for c in line if c.isalpha()]
     return (
-        masthead or all(c.isupper() for c in letters) or bool(_MENU_SEPARATOR.search(line)) or _is_label_row(line)
+        any(_is_masthead(field) for field in re.split(r"\s+[|—–-]\s+", line)) or all(c.isupper() for c in letters) or bool(_MENU_SEPARATOR.search(line)) or _is_label_row(line)
         or metadata.is_date_line(line) or metadata.is_byline(line)
     )
 

@@ -57,6 +57,7 @@ BODY = "The council voted 5-2 on Tuesday to approve a budget that raises the pro
         ("THE MERIDIAN HERALD\nWORLD / DIPLOMACY\nMinister arrives in Castavia", "Minister arrives in Castavia"),
         ("Film | TV | Music | Awards | Red Carpet\nIndie film wins top prize", "Indie film wins top prize"),
         ("The Glenmore Gazette | Your town, your news\nSchools switch to four-day week", "Schools switch to four-day week"),
+        ("Ashford County Herald — Your local news since 1888\nCounty board backs new jail", "County board backs new jail"),
         ("Tuesday 04 March 2025 08.00 GMT\nEducation\nSchools ban sugary drinks", "Schools ban sugary drinks"),
         ("Skipper Telecom News › Carriers › Networks\nKestrel Mobile to switch off 3G", "Kestrel Mobile to switch off 3G"),
         # a headline first stays the headline, with its outlet after a bar, or short and capitalised
