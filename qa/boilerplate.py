@@ -306,7 +306,6 @@ def _is_pitch(key: str) -> bool:
     )
 
 
-
 def _starts_appeal(key: str) -> bool:
     return bool(_APPEAL_START.search(key)) and not _REPORTED.search(key) or _is_pitch(key)
 

@@ -51,6 +51,7 @@ _MASTHEAD_WORDS = {
     "dispatch", "telegraph", "sentinel", "bulletin", "gazetteer", "courant", "advertiser", "intelligencer",
 }
 _MENU_SEPARATOR = re.compile(r"\s(?:›|»|>|\*|•|·)\s")
+_FIELD_SEPARATOR = re.compile(r"\s+[|—–-]\s+")  # "Ashford County Herald — Your local news since 1888"
 
 
 def _words(line: str) -> list[str]:
@@ -83,8 +84,12 @@ def _is_above_headline(line: str) -> bool:
     date stamp or a byline."""
     letters = [c for c in line if c.isalpha()]
     return (
-        any(_is_masthead(field) for field in re.split(r"\s+[|—–-]\s+", line)) or all(c.isupper() for c in letters) or bool(_MENU_SEPARATOR.search(line)) or _is_label_row(line)
-        or metadata.is_date_line(line) or metadata.is_byline(line)
+        any(_is_masthead(field) for field in _FIELD_SEPARATOR.split(line))
+        or all(c.isupper() for c in letters)
+        or bool(_MENU_SEPARATOR.search(line))
+        or _is_label_row(line)
+        or metadata.is_date_line(line)
+        or metadata.is_byline(line)
     )
 
 
