@@ -118,10 +118,11 @@ class ExtractiveAnswerer:
 
     def choose(self, found: list[Found]) -> list[Found]:
         """The most confident span, then the best span of each other article the reader is also confident
-        in: above the threshold when it gives the same answer, above the (higher, calibrated) conflict
-        threshold when it gives a different one, shown as "the sources differ"."""
+        in: above the calibrated support threshold when it gives the same answer, above the (higher,
+        calibrated) conflict threshold when it gives a different one, shown as "the sources differ"."""
         threshold = self.threshold
-        # the calibrated gap between the two thresholds also holds when min_confidence moves the first
+        # the calibrated gaps above the answer threshold also hold when min_confidence moves it
+        support = threshold + max(0.0, self.reader.support_threshold - self.reader.threshold)
         conflict = threshold + max(0.0, self.reader.conflict_threshold - self.reader.threshold)
         # an older article's different answer to a question about this week is older news, not a conflict
         recent_only = bool(found[0].passage.metadata.get("in_window"))
@@ -131,7 +132,7 @@ class ExtractiveAnswerer:
                 break
             if any(f.passage.metadata["doc_id"] == c.passage.metadata["doc_id"] for c in chosen):
                 continue
-            if same_answer(f.span, found[0].span) or (
+            if (same_answer(f.span, found[0].span) and f.reading.confidence > support) or (
                     f.reading.confidence > conflict and (f.passage.metadata.get("in_window") or not recent_only)):
                 chosen.append(f)
         return chosen

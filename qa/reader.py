@@ -120,7 +120,9 @@ class Reader:
         chosen = self.meta.get("int8", self.meta) if int8 else self.meta
         self.threshold = float(chosen["threshold"])
         self.decision = str(chosen["decision"])
-        # a second article's *different* answer is shown only above this (calibrated like the threshold)
+        # a second article's passage is cited beside the answer only above these (calibrated like the
+        # threshold): ``support`` when it gives the same answer, ``conflict`` when it gives a different one
+        self.support_threshold = float(chosen.get("support_threshold", self.threshold))
         self.conflict_threshold = float(chosen.get("conflict_threshold", self.threshold))
         self.base_dir = Path(resolve_model_path(PACKAGED_MODEL))
         self.fp32_path = reader_cache_path(self.reader_file, self.base_dir, Path(cache_dir))

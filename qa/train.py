@@ -410,21 +410,47 @@ def answers_read(items: list[Item], readings: list[list], kind: str) -> tuple[np
     return np.array(conf), texts
 
 
+def other_article_items(data: list[Path], *, passages: int, val_articles: list[int], seed: int) -> list[Item]:
+    """Each held-back answerable question read with its paragraph among the ``passages - 1`` held-back
+    paragraphs of *other* articles nearest to it by embedding (kind "other_article"): what retrieval
+    puts beside the right passage in a corpus of many articles. None of them answers the question."""
+    from qa.chain import embedder_for
+    from qa.settings import Settings
+
+    _, val_ex = split_files(data, val_articles, seed)
+    paragraphs = [(a, p) for a, ps in paragraphs_by_article(val_ex).items() for p in ps]
+    answerable = [ex for ex in val_ex if ex.answers]
+    embedder = embedder_for(Settings())
+    p_vecs = embedder.embed([p for _, p in paragraphs])
+    q_vecs = embedder.embed([ex.question for ex in answerable])
+    rng = random.Random(seed)
+    items: list[Item] = []
+    for ex, q in zip(answerable, q_vecs):
+        order = np.argsort(-(p_vecs @ q))
+        group = [ex.context, *[paragraphs[i][1] for i in order if paragraphs[i][0] != ex.article][:passages - 1]]
+        rng.shuffle(group)
+        items.append((ex, group, ex.answers, "other_article"))
+    return items
+
+
 # At most this share of the held-back questions the reader answers correctly may also show a second,
-# different answer from a look-alike paragraph as "the sources differ" (every such case is false: one
-# article states one fact). Fixed before measuring: a wrong conflict costs the user more than a missed one.
+# different answer from a rival paragraph as "the sources differ" (every such case is false: the rival
+# does not answer), and at most this share may cite a rival paragraph of another article beside the
+# right one (a citation of a passage that does not support the answer). Both fixed before measuring.
 FALSE_CONFLICT_RATE = 0.05
+EXTRA_CITATION_RATE = 0.05
 
 
-def conflict_threshold(items: list[Item], readings: list[list], kind: str, threshold: float) -> dict:
-    """The confidence a second passage's *different* answer must exceed to be shown beside the first:
-    chosen so that, of the answerable held-back questions answered right (F1 >= 0.5) from their own
-    paragraph, at most ``FALSE_CONFLICT_RATE`` would show a look-alike paragraph's different span."""
+def rival_confidences(items: list[Item], readings: list[list], kind: str, threshold: float,
+                      different_only: bool) -> np.ndarray:
+    """For each answerable item answered right (F1 >= 0.5) from its own paragraph above ``threshold``:
+    the highest confidence of another passage's span (only spans that differ from the answer when
+    ``different_only``; -inf where there is none)."""
     from qa.answer import same_answer
 
     rivals = []
     for (ex, group, answers, label), rs in zip(items, readings):
-        if label != "answerable":
+        if not answers:
             continue
         values = confidences(rs, kind)
         top = int(np.argmax(values))
@@ -432,19 +458,42 @@ def conflict_threshold(items: list[Item], readings: list[list], kind: str, thres
         if values[top] <= threshold or group[top] != ex.context or f1(text, answers) < 0.5:
             continue
         rivals.append(max((v for i, (v, r) in enumerate(zip(values, rs)) if i != top and r.span
-                           and not same_answer(group[i][r.span.start:r.span.end], text)), default=-np.inf))
-    rivals_a = np.array(rivals)
-    t = max(threshold, float(np.quantile(rivals_a, 1 - FALSE_CONFLICT_RATE))) if rivals else threshold
+                           and not (different_only and same_answer(group[i][r.span.start:r.span.end], text))),
+                          default=-np.inf))
+    return np.array(rivals)
+
+
+def rival_threshold(rivals: np.ndarray, threshold: float, rate: float) -> dict:
+    """The confidence at most ``rate`` of ``rivals`` exceed (never below ``threshold``), with the shares
+    above the answer threshold and above it."""
+    t = max(threshold, float(np.quantile(rivals, 1 - rate))) if len(rivals) else threshold
     return {"threshold": round(t, 4), "questions": len(rivals),
-            "rivals_above_answer_threshold": round(float((rivals_a > threshold).mean()), 4) if rivals else 0.0,
-            "false_conflict_rate": round(float((rivals_a > t).mean()), 4) if rivals else 0.0}
+            "rivals_above_answer_threshold": round(float((rivals > threshold).mean()), 4) if len(rivals) else 0.0,
+            "rate": round(float((rivals > t).mean()), 4) if len(rivals) else 0.0}
+
+
+def second_citation_thresholds(items: list[Item], readings: list[list], others: list[Item],
+                               other_readings: list[list], kind: str, threshold: float) -> dict:
+    """The confidence a second article's passage must exceed to be cited beside the answer: ``support``
+    when it gives the same answer (at most ``EXTRA_CITATION_RATE`` of right answers cite an other-article
+    rival), ``conflict`` when it gives a different one, shown as "the sources differ" (at most
+    ``FALSE_CONFLICT_RATE`` with rivals from the same article and, apart, from other articles; never
+    below ``support``)."""
+    support = rival_threshold(rival_confidences(others, other_readings, kind, threshold, False),
+                              threshold, EXTRA_CITATION_RATE)
+    same = rival_threshold(rival_confidences(items, readings, kind, threshold, True), threshold, FALSE_CONFLICT_RATE)
+    other = rival_threshold(rival_confidences(others, other_readings, kind, threshold, True),
+                            threshold, FALSE_CONFLICT_RATE)
+    conflict = max(support["threshold"], same["threshold"], other["threshold"])
+    return {"support": support, "conflict": {"threshold": conflict, "same_article": same, "other_article": other}}
 
 
 def calibrate(data: list[Path], model_file: Path, *, passages: int, val_articles: list[int], seed: int) -> dict:
     """Pick the decision rule and refusal threshold on the held-back articles as the answerer meets them
     (:func:`calibration_items`), for the fp32 reader and, apart, for its int8 copy (``answer.reader_int8``).
     Balanced F1 weighs the answerable questions against the two kinds of unanswerable ones (SQuAD's
-    adversarial ones, and the missing-paragraph ones).
+    adversarial ones, and the missing-paragraph ones). The thresholds for a second citation also read the
+    answerable questions among other articles' paragraphs (:func:`other_article_items`).
     Rewrites the model file's header with the choices (the weights are unchanged)."""
     from safetensors.numpy import load_file, save_file
     from safetensors import safe_open
@@ -452,13 +501,15 @@ def calibrate(data: list[Path], model_file: Path, *, passages: int, val_articles
     from qa.reader import Reader
 
     items = calibration_items(data, passages=passages, val_articles=val_articles, seed=seed)
+    others = other_article_items(data, passages=passages, val_articles=val_articles, seed=seed)
     with safe_open(str(model_file), framework="numpy") as f:
         meta = json.loads(f.metadata()["qa_reader"])
     choices = {}
     for int8 in (False, True):
         reader = Reader(model_file, int8=int8)
         readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
-        choices[int8] = calibration_choice(items, readings, passages)
+        other_readings = [reader.read(ex.question, group) for ex, group, _, _ in others]
+        choices[int8] = calibration_choice(items, readings, passages, others, other_readings)
     meta.update(header_entry(choices[False]))
     meta["int8"] = header_entry(choices[True])
     save_file(load_file(str(model_file)), str(model_file), metadata={"qa_reader": json.dumps(meta)})
@@ -470,11 +521,14 @@ def header_entry(choice: dict) -> dict:
     """What the reader reads from the model header of one copy's :func:`calibration_choice`."""
     rule = choice["decision"]
     return {"decision": rule, "threshold": choice[rule]["threshold"],
+            "support_threshold": choice["support"]["threshold"],
             "conflict_threshold": choice["conflict"]["threshold"], "calibration": choice}
 
 
-def calibration_choice(items: list[Item], readings: list[list], passages: int) -> dict:
-    """Every decision rule's best threshold on these readings, the best rule, and its conflict threshold."""
+def calibration_choice(items: list[Item], readings: list[list], passages: int,
+                       others: list[Item] = [], other_readings: list[list] = []) -> dict:  # noqa: B006
+    """Every decision rule's best threshold on these readings, the best rule, and its thresholds for a
+    second citation (:func:`second_citation_thresholds`)."""
     has = np.array([bool(answers) for _, _, answers, _ in items])
     labels = np.array([kind for *_, kind in items])
     result: dict = {"passages": passages, **{k: int((labels == k).sum()) for k in sorted(set(labels))}}
@@ -483,7 +537,8 @@ def calibration_choice(items: list[Item], readings: list[list], passages: int) -
         f_answer = np.array([f1(t, answers) for t, (_, _, answers, _) in zip(texts, items)])
         result[kind] = choose_threshold(conf, has, f_answer, labels)
     result["decision"] = max(DECISIONS, key=lambda k: result[k]["balanced_f1"])
-    result["conflict"] = conflict_threshold(items, readings, result["decision"], result[result["decision"]]["threshold"])
+    rule = result["decision"]
+    result.update(second_citation_thresholds(items, readings, others, other_readings, rule, result[rule]["threshold"]))
     return result
 
 

@@ -50,7 +50,7 @@ def test_relative_dates_resolve_against_the_article_date_only() -> None:
 class _FixedReader:
     """Stands in for the model: each passage's span is its first word, with the confidence given."""
 
-    threshold, conflict_threshold = 0.0, 2.0
+    threshold, support_threshold, conflict_threshold = 0.0, 1.0, 2.0
 
     def __init__(self, confidences: list[float]) -> None:
         self.confidences = confidences
@@ -73,10 +73,13 @@ def test_a_second_article_with_a_different_answer_needs_the_higher_conflict_thre
     assert strong.answer.startswith("1,600 [1]; 1,200 [2] (the sources differ)")
 
 
-def test_a_second_article_with_the_same_answer_needs_only_the_answer_threshold() -> None:
+def test_a_second_article_with_the_same_answer_needs_the_support_threshold() -> None:
     docs = _docs("Bills won on Sunday.", "Bills fans celebrated.")
-    got = ExtractiveAnswerer(_FixedReader([3.0, 0.5]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
+    got = ExtractiveAnswerer(_FixedReader([3.0, 1.5]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
     assert got.answer.startswith("Bills [1]\n") and [c.doc_id for c in got.citations] == ["0.txt", "1.txt"]
+    # above the answer threshold but not the support threshold: not cited
+    weak = ExtractiveAnswerer(_FixedReader([3.0, 0.5]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
+    assert [c.doc_id for c in weak.citations] == ["0.txt"]
     refused = ExtractiveAnswerer(_FixedReader([-1.0, -2.0]), AnswerSettings()).answer("Who won?", docs)  # type: ignore[arg-type]
     assert refused.refused and not refused.citations
 

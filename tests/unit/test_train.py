@@ -99,3 +99,37 @@ def test_each_data_file_holds_back_its_own_articles_and_gives_at_most_limit_ques
     assert sum(e.article.startswith("small") for e in train) == 15  # under the limit: all kept
     _, val_repeated = split_files([big, small], [2], seed=13)  # one count serves every file
     assert len({e.article for e in val_repeated}) == 4
+
+
+def _reading(start: int, end: int, confidence: float):  # noqa: ANN202
+    from qa.reader import Reading
+    from qa.reader_windows import SpanScore
+
+    # the "answerable" decision reads the answerability logit alone: the confidence given
+    return Reading(SpanScore(start, end, 0.0, 0.0, confidence), confidence)
+
+
+def test_second_citation_thresholds_bound_rivals_from_same_and_other_articles() -> None:
+    from qa.train import second_citation_thresholds
+
+    ex = examples()[0]
+    answer = (TURKEY.index("1,600"), TURKEY.index("1,600") + 5)
+    # 20 questions answered right from their own paragraph; one other-article rival in 20 is above 2.0
+    # with a different answer, and one same-article rival above 1.0 repeats the answer
+    items, readings, others, other_readings = [], [], [], []
+    for i in range(20):
+        items.append((ex, [TURKEY, TALKS], ex.answers, "answerable"))
+        readings.append([_reading(*answer, 3.0), _reading(0, 3, 1.5 if i == 0 else -1.0)])
+        others.append((ex, [OTHER, TURKEY], ex.answers, "other_article"))
+        other_readings.append([_reading(0, 5, 2.5 if i == 0 else 0.5), _reading(*answer, 3.0)])
+    got = second_citation_thresholds(items, readings, others, other_readings, "answerable", 0.0)
+    other = got["conflict"]["other_article"]
+    assert other["questions"] == 20 and other["rivals_above_answer_threshold"] == 1.0
+    # at most 5 % of right answers may show an other-article rival: the threshold sits at or above 0.5
+    assert 0.5 <= got["support"]["threshold"] < 2.5 and got["support"]["rate"] <= 0.05
+    assert got["conflict"]["threshold"] >= max(got["support"]["threshold"], got["conflict"]["same_article"]["threshold"])
+    assert got["conflict"]["same_article"]["rate"] <= 0.05
+    # a wrong answer (not from its own paragraph) is not counted
+    wrong = [[_reading(*answer, 3.0), _reading(0, 3, 1.5)]]
+    assert second_citation_thresholds([(ex, [TALKS, TURKEY], ex.answers, "answerable")], wrong, [], [],
+                                      "answerable", 0.0)["conflict"]["same_article"]["questions"] == 0
