@@ -497,6 +497,7 @@ def calibrate(data: list[Path], model_file: Path, *, passages: int, val_articles
     Rewrites the model file's header with the choices (the weights are unchanged)."""
     from safetensors.numpy import load_file, save_file
     from safetensors import safe_open
+    from tqdm import tqdm
 
     from qa.reader import Reader
 
@@ -507,8 +508,10 @@ def calibrate(data: list[Path], model_file: Path, *, passages: int, val_articles
     choices = {}
     for int8 in (False, True):
         reader = Reader(model_file, int8=int8)
-        readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
-        other_readings = [reader.read(ex.question, group) for ex, group, _, _ in others]
+        bar = tqdm([*items, *others], desc=f"reading held-back questions ({'int8' if int8 else 'fp32'})",
+                   unit="question", file=sys.stderr)
+        every = [reader.read(ex.question, group) for ex, group, _, _ in bar]
+        readings, other_readings = every[:len(items)], every[len(items):]
         choices[int8] = calibration_choice(items, readings, passages, others, other_readings)
     meta.update(header_entry(choices[False]))
     meta["int8"] = header_entry(choices[True])
