@@ -534,7 +534,9 @@ def calibration_choice(items: list[Item], readings: list[list], passages: int,
     second citation (:func:`second_citation_thresholds`)."""
     has = np.array([bool(answers) for _, _, answers, _ in items])
     labels = np.array([kind for *_, kind in items])
-    result: dict = {"passages": passages, **{k: int((labels == k).sum()) for k in sorted(set(labels))}}
+    # how many items of each kind were read (apart from the decision rules, one of which is "answerable")
+    counts = Counter([*labels, *(kind for *_, kind in others)])
+    result: dict = {"passages": passages, "items": {k: counts[k] for k in sorted(counts)}}
     for kind in DECISIONS:
         conf, texts = answers_read(items, readings, kind)
         f_answer = np.array([f1(t, answers) for t, (_, _, answers, _) in zip(texts, items)])

@@ -60,7 +60,8 @@ def test_calibration_writes_answer_support_and_conflict_thresholds_for_both_copi
         calibration = entry["calibration"]
         # 3 unanswerable questions; the 6 answerable ones, each read a second time among other articles'
         # paragraphs, set the support threshold where the reader answers them right
-        assert calibration["adversarial"] == 3 and 4 <= calibration["support"]["questions"] <= 6
+        assert calibration["items"] == {"adversarial": 3, "answerable": 6, "other_article": 6}
+        assert 4 <= calibration["support"]["questions"] <= 6
         assert calibration["conflict"]["other_article"]["threshold"] <= entry["conflict_threshold"]
     assert choice["support"]["threshold"] == meta["support_threshold"]
     reader = Reader(model)
