@@ -16,6 +16,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -441,7 +442,7 @@ FALSE_CONFLICT_RATE = 0.05
 EXTRA_CITATION_RATE = 0.05
 
 
-def rival_confidences(items: list[Item], readings: list[list], kind: str, threshold: float,
+def rival_confidences(items: Sequence[Item], readings: Sequence[list], kind: str, threshold: float,
                       different_only: bool) -> np.ndarray:
     """For each answerable item answered right (F1 >= 0.5) from its own paragraph above ``threshold``:
     the highest confidence of another passage's span (only spans that differ from the answer when
@@ -464,16 +465,16 @@ def rival_confidences(items: list[Item], readings: list[list], kind: str, thresh
 
 
 def rival_threshold(rivals: np.ndarray, threshold: float, rate: float) -> dict:
-    """The confidence at most ``rate`` of ``rivals`` exceed (never below ``threshold``), with the shares
-    above the answer threshold and above it."""
+    """The confidence at most ``rate`` of ``rivals`` exceed (never below the answer ``threshold``), with
+    the shares of rivals above the answer threshold and above the one chosen."""
     t = max(threshold, float(np.quantile(rivals, 1 - rate))) if len(rivals) else threshold
     return {"threshold": round(t, 4), "questions": len(rivals),
             "rivals_above_answer_threshold": round(float((rivals > threshold).mean()), 4) if len(rivals) else 0.0,
             "rate": round(float((rivals > t).mean()), 4) if len(rivals) else 0.0}
 
 
-def second_citation_thresholds(items: list[Item], readings: list[list], others: list[Item],
-                               other_readings: list[list], kind: str, threshold: float) -> dict:
+def second_citation_thresholds(items: Sequence[Item], readings: Sequence[list], others: Sequence[Item],
+                               other_readings: Sequence[list], kind: str, threshold: float) -> dict:
     """The confidence a second article's passage must exceed to be cited beside the answer: ``support``
     when it gives the same answer (at most ``EXTRA_CITATION_RATE`` of right answers cite an other-article
     rival), ``conflict`` when it gives a different one, shown as "the sources differ" (at most
@@ -529,7 +530,7 @@ def header_entry(choice: dict) -> dict:
 
 
 def calibration_choice(items: list[Item], readings: list[list], passages: int,
-                       others: list[Item] = [], other_readings: list[list] = []) -> dict:  # noqa: B006
+                       others: Sequence[Item] = (), other_readings: Sequence[list] = ()) -> dict:
     """Every decision rule's best threshold on these readings, the best rule, and its thresholds for a
     second citation (:func:`second_citation_thresholds`)."""
     has = np.array([bool(answers) for _, _, answers, _ in items])
