@@ -55,7 +55,7 @@ def test_the_int8_copy_that_answers_reads_as_the_fp32_export_does(tmp_path: Path
     fp32_readings = fp32.read(question, texts)
     int8 = Reader(cache_dir=tmp_path, int8=True)  # answer.reader_int8
     readings = int8.read(question, texts)
-    assert int8.onnx_path.name.endswith(".int8.onnx") and fp32.exported and int8.exported and int8.calibrated
+    assert int8.onnx_path.name.endswith(".int8-7bit.onnx") and fp32.exported and int8.exported and int8.calibrated
     assert int8.threshold == read_meta(READER_FILE)["int8"]["threshold"] != fp32.threshold
     assert int8.onnx_path.stat().st_size < 0.7 * fp32.onnx_path.stat().st_size
     assert texts[0][readings[0].span.start:readings[0].span.end] == "1,600"
