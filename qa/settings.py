@@ -161,9 +161,9 @@ class AnswerSettings(BaseModel):
     reader_int8: bool = Field(
         False,
         description=(
-            "Read with an int8 copy of the span reader (made once in the cache): about 1.8x faster per "
-            "question and the same score on the held-back validation articles, with its own calibrated "
-            "threshold, but not the same answers (a different span in about 1 question in 4)."
+            "Read with an int8 copy of the span reader (made once in the cache): 1.4-1.8x faster per "
+            "question, depending on the CPU, and the same score on the held-back validation articles, with "
+            "its own calibrated threshold, but not the same answers (a different span in about 1 question in 4)."
         ),
     )
     max_quotes: int = Field(2, ge=1, le=5, description="Supporting sentences quoted at most.")
