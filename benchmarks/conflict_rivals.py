@@ -23,30 +23,24 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import same_answer
 from qa.reader import Reader
-from qa.train import calibration_items, f1, other_article_items
+from qa.train import Item, calibration_items, other_article_items, rival_confidences
 
 OUT = Path(__file__).parent / "results" / "conflict_rivals.json"
 PASSAGES = 5
 
 
-def rates(reader: Reader, ex, group: list[str]) -> tuple[bool, bool, bool] | None:  # noqa: ANN001
-    """None unless the question is answered right from its own paragraph; else whether a rival clears
-    the answer threshold, the support threshold, and (with a different answer) the conflict threshold."""
-    readings = reader.read(ex.question, group)
-    conf = [r.confidence if r.span else -np.inf for r in readings]
-    top = int(np.argmax(conf))
-    if group[top] != ex.context or conf[top] <= reader.threshold:
-        return None
-    text = group[top][readings[top].span.start:readings[top].span.end]
-    if f1(text, ex.answers) < 0.5:
-        return None
-    rivals = [(c, group[i][r.span.start:r.span.end]) for i, (c, r) in enumerate(zip(conf, readings))
-              if i != top and r.span]
-    return (any(c > reader.threshold for c, _ in rivals),
-            any(c > reader.support_threshold for c, _ in rivals),
-            any(c > reader.conflict_threshold and not same_answer(t, text) for c, t in rivals))
+def rates(reader: Reader, items: list[Item]) -> dict:
+    """Of the items answered right from their own paragraph (at the reader's own thresholds): the share
+    where a rival clears the answer threshold, the support threshold, and (with a different answer) the
+    conflict threshold."""
+    readings = [reader.read(ex.question, group) for ex, group, _, _ in items]
+    rivals = rival_confidences(items, readings, reader.decision, reader.threshold, different_only=False)
+    different = rival_confidences(items, readings, reader.decision, reader.threshold, different_only=True)
+    return {"answered_right": len(rivals),
+            "rival_above_answer_threshold": round(float(np.mean(rivals > reader.threshold)), 4),
+            "rival_above_support_threshold": round(float(np.mean(rivals > reader.support_threshold)), 4),
+            "false_conflict_rate": round(float(np.mean(different > reader.conflict_threshold)), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,22 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13, help="the split seed the models were trained and calibrated with")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
-    same = [it for it in calibration_items(args.data, passages=PASSAGES, val_articles=args.val_articles, seed=args.seed)
-            if it[3] == "answerable"]
-    other = other_article_items(args.data, passages=PASSAGES, val_articles=args.val_articles, seed=args.seed)
-    assert [it[0].qid for it in same] == [it[0].qid for it in other]
-    items = [(s[0], s[1], o[1]) for s, o in zip(same, other)]
-    report = {"data": [str(p) for p in args.data], "val_articles": args.val_articles, "questions": len(items), "models": []}
+    groups = {
+        "same_article_rivals": [it for it in calibration_items(args.data, passages=PASSAGES, val_articles=args.val_articles,
+                                                               seed=args.seed) if it[3] == "answerable"],
+        "other_article_rivals": other_article_items(args.data, passages=PASSAGES, val_articles=args.val_articles,
+                                                    seed=args.seed),
+    }
+    report = {"data": [str(p) for p in args.data], "val_articles": args.val_articles,
+              "questions": len(groups["other_article_rivals"]), "models": []}
     for model in args.models:
         reader = Reader(model)
         entry = {"model": str(model), "threshold": reader.threshold, "support_threshold": reader.support_threshold,
                  "conflict_threshold": reader.conflict_threshold}
-        for name, col in (("same_article_rivals", 1), ("other_article_rivals", 2)):
-            rows = [r for r in (rates(reader, it[0], it[col]) for it in items) if r]
-            entry[name] = {"answered_right": len(rows),
-                           "rival_above_answer_threshold": round(float(np.mean([r[0] for r in rows])), 4),
-                           "rival_above_support_threshold": round(float(np.mean([r[1] for r in rows])), 4),
-                           "false_conflict_rate": round(float(np.mean([r[2] for r in rows])), 4)}
+        entry.update({name: rates(reader, items) for name, items in groups.items()})
         report["models"].append(entry)
         print(json.dumps(entry), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -114,8 +114,8 @@ def test_second_citation_thresholds_bound_rivals_from_same_and_other_articles() 
 
     ex = examples()[0]
     answer = (TURKEY.index("1,600"), TURKEY.index("1,600") + 5)
-    # 20 questions answered right from their own paragraph; one other-article rival in 20 is above 2.0
-    # with a different answer, and one same-article rival above 1.0 repeats the answer
+    # 20 questions answered right from their own paragraph; in one of them an other-article rival (2.5)
+    # and a same-article rival (1.5) give a different span, the other rivals sit at 0.5 and -1.0
     items, readings, others, other_readings = [], [], [], []
     for i in range(20):
         items.append((ex, [TURKEY, TALKS], ex.answers, "answerable"))
