@@ -33,6 +33,15 @@ deliberately narrow:
 5. **Teaser sections**: after a "Related Content" / "More news from" / "Related Topics" header,
    the rest of the article is dropped when it is only short lines (headlines, dates, labels);
    in mid-article, only the short headline-like lines right after a related-links header go.
+6. **Comments**: under a comments header ("Reader comments (96)", "Join the conversation"), the
+   readers' "Name: text" lines.
+7. **Headline lists ending the page**: two or more bulleted or numbered short headline-like lines at
+   the end of the page (before footers), unless the line before them ends with ":" (a list the
+   story introduces).
+
+Site footers ("Port Aldwin Gazette | Terms | Privacy | Cookie settings"), consent banners ("We and
+our 212 partners store data on your device"), trial offers, author boxes ("About the author: …") and
+photo credits after a caption ("… on Lake Ostra. (Photo: Johan Breel/Agency)") go too.
 
 Lines that look like datelines ("Published: …", "Last updated: …") are never dropped, and
 neither is the headline (the line :func:`qa.clean.guess_title` would pick).
@@ -78,7 +87,22 @@ _LABELS = {
     "small text size", "smaller text size",
 }
 _MINUTE_READ = re.compile(r"^(\d+|one|two|three|four|five|ten)[\s-]*(min|mins|minute|minutes)[\s-]+read$")
-_COMMENT_COUNT = re.compile(r"^\d+ (comments?|replies|shares)$|^(comments?|replies) \(\d+\)$")
+_COMMENT_COUNT = re.compile(
+    r"^\d+ (comments?|replies|shares)$|^((reader |readers' )?comments?|replies) \(\d+\)$"
+    r"|^join the conversation \(\d+( comments?)?\)$"
+)
+# the header of a comments section: the "Name: text" lines under it are readers', not the story's
+_COMMENTS_HEADER = re.compile(r"^((reader|readers'|your) )?comments?( \(\d+\))?$|^join the conversation( \(\d+( comments?)?\))?$")
+_COMMENT_LINE = re.compile(r"^[\w.'’ -]{1,40}:\s+\S")
+# footer links: "Privacy policy | Cookie settings | Advertise with us | (c) Port Hallow Gazette Ltd"
+_FOOTER_LINKS = {
+    "privacy", "privacy policy", "privacy notice", "privacy & cookies", "privacy and cookies", "cookies",
+    "cookie policy", "cookie settings", "terms", "terms of use", "terms of service", "terms and conditions",
+    "terms & conditions", "contact", "contact us", "about", "about us", "advertise", "advertise with us",
+    "complaints", "accessibility", "careers", "corrections", "ethics policy", "ad choices", "sitemap",
+    "site map", "help", "faq", "report an error", "leave a comment", "contact the newsroom",
+}
+_FOOTER_MIN_LINKS = 2
 
 # --- 2. social and menu rows ------------------------------------------------------------------
 
@@ -86,10 +110,10 @@ _NETWORKS = {
     "facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest", "email",
     "e-mail", "mail", "google-news", "google", "news", "flipboard", "messenger", "instagram", "youtube",
     "tiktok", "threads", "bluesky", "mastodon", "snapchat", "print", "sms", "viber", "vk", "weibo",
-    "wechat", "tumblr", "pocket", "copy", "link", "rss", "tweet",
+    "wechat", "tumblr", "pocket", "copy", "link", "rss", "tweet", "f",
 }
 # the fields of a row of widgets or menu items ("Share on Facebook | Tweet | Email")
-_FIELD_SEPARATOR = re.compile(r"\s+[|·•—–*-]\s+")
+_FIELD_SEPARATOR = re.compile(r"\s+[|·•—–*→-]\s+|\s*\]\s*\[\s*|^\s*\[\s*|\s*\]\s*$")
 # section names of a site's navigation menu, word by word ("Home | News | Police & Courts | What's On")
 _SECTIONS = {
     "home", "news", "local", "national", "world", "international", "regional", "region", "metro", "city",
@@ -126,6 +150,12 @@ _PHRASES = [
     # cookie notices
     r"^(cookie (notice|policy|consent)\s*:\s*)?(we|this (web)?site|our (web)?site|we and our partners) uses? cookies\b",
     r"^cookies help us\b",
+    # consent banners: "Cookies: We and our 212 partners store data on your device. OK | Settings",
+    # "We value your privacy. We and our partners use cookies ..."
+    r"^(cookies?|cookie (notice|policy|consent|settings)|privacy|your privacy)\s*:",
+    r"\bwe and our (\d[\d,]* )?(partners|vendors)\b",
+    r"^we (value|care about|respect) your privacy\b",
+    r"\b(store|access|stores|accesses) (and/or access )?(data|information) on (your|a|the user's) device\b",
     r"^by (continuing|using|clicking|browsing)\b.*\b(site|website|cookies|agree|consent)\b",
     # newsletter boxes and app promos
     r"^sign up\b.*\b(newsletter|inbox|updates|e-?mail|free|alerts)\b",
@@ -142,10 +172,16 @@ _PHRASES = [
     r"\bin your inbox\b.*\bsign up\s*$",
     r"^(get|enable|turn on|switch on)\b.{0,40}\b(notifications|news alerts)\b",
     r"^breaking news alerts\b",
+    r"\bnewsletter\b.*[\[(]?\b(sign up|subscribe|join)( free| now| here)?\W*$",  # "... newsletter. [Sign up free]"
+    r"^(get|receive|don't miss)\b.{0,40}\bnewsletter\b",
     # paywall meters and pitches
-    r"\byou have (\d+|one|two|three) free (articles?|stories|story|reads?) left\b",
+    r"\byou have (\d+|one|two|three) free (articles?|stories|story|reads?) (left|remaining)\b",
+    r"^subscribe\s*:",
     r"^subscribe (from|for) \w",
     r"^subscribers only\s*:",
+    # trial offers: "Free trial: 30 days of Markets North Pro for 1 mark. Start now"
+    r"^(\d+-day )?free trial\s*:",
+    r"\b(start|begin|claim) (your|a) (\d+-day )?free trial\b",
     r"^support (local|independent|quality) journalism\b",
     # live-page banners
     r"\bthis (article|story|page|live page) will be updated\b",
@@ -157,6 +193,14 @@ _PHRASES = [
     r"^this material may not be (published|reproduced)\b",
     # wire credits and attribution footers
     r"^\(?(additional )?(reporting|writing|editing|compiled|graphics|research) by\b",
+    r"^photo captions and (additional )?reporting by\b",
+    # author boxes: "About the author: …", "… Follow him @jvestergaard."
+    r"^about the (author|writer|reporter)\b",
+    r"\bfollow (him|her|them|me) (on [\w ]{1,12} )?at @\w|\bfollow (him|her|them|me) (on [\w ]{1,12} )?@\w",
+    # comment-section notices and lists of the most read
+    r"^comments (are|have been) (now )?closed\b",
+    r"^most (read|popular|viewed|shared)( (on|in) [\w&' -]{1,40})?$",
+    r"^most (read|popular|viewed|shared)( (on|in) [\w&' -]{1,40})?\s*:",
     r"\bcontributed (to )?(this )?(report|story|reporting)\.?\)?$",
     r"^our standards:",
     r"^(tags|topics|filed under|categories|related topics)\s*:",
@@ -188,6 +232,9 @@ _AGENCY_CREDIT = re.compile(rf"^[a-z][\w.'’ -]{{1,40}}?\s*[—/|]\s*({_AGENCIE
 _CREDIT_TAIL = re.compile(
     r"\s+©\s*[A-Z][\w.&'’-]*(\s*/\s*[A-Z][\w.&'’-]*|\s+[A-Z][\w.&'’-]*){0,4}\s*$"
     rf"|(?<=[.!?])\s+(?i:{_AGENCIES})(\s*/\s*[A-Z][\w.&'’ -]{{0,60}})?\s*$"
+    # "… at the signing ceremony. Photo: Dario Menck/Reuven Images", "… Lake Ostra. (Photo: Johan Breel/Agency)"
+    r"|(?<=[.!?])\s+[\[(]?(?i:photo|photograph|picture|image)(?i: credit)?s?\s*:\s*[A-Z][\w.&'’ -]{0,40}"
+    r"(/[\w.&'’ +-]{1,40})?[\])]*\s*$"
 )
 
 # --- 4. appeal blocks ------------------------------------------------------------------------
@@ -211,7 +258,7 @@ _PITCH_WORDS = re.compile(
 _ADDRESS = re.compile(r"\b(you|your|yours|we|our|us)\b")
 _IMPERATIVE = re.compile(r"^(subscribe|join|upgrade|try|start|get|become|sign up)\b")  # "Subscribe now for $1 a week"
 _REPORTED = re.compile(r"[\"“”]|\b(said|says|told|according to|added|reported)\b")
-_BULLET = re.compile(r"^([•·▪◦‣*+–-]|\d+[.)])\s+")
+_BULLET = re.compile(r"^([•·▪◦‣*+–>»-]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 # --- dates (never dropped outside teaser sections) -------------------------------------------
@@ -244,13 +291,16 @@ _SECTION_HEADER_RE = re.compile(
 _MID_SECTION_HEADERS = {h for h in _SECTION_HEADERS if h.startswith(("related", "more ", "you m", "read", "also", "see"))}
 _TEASER_MAX_WORDS = 15
 _TEASER_MAX_LINES = 20
+_LISTED_HEADLINE_MIN_WORDS = 4
 
 
 def _key(line: str) -> str:
     """A line reduced for label matching: lower case, no bullets, no trailing ``:.|>`` punctuation."""
     key = line.strip().lower().replace("’", "'")
-    key = re.sub(r"^[\^•·▪◦‣*+–|>»›-]+\s*", "", key)
-    key = re.sub(r"[\s:.|>»›…]+$", "", key)
+    if re.fullmatch(r"\[[^\[\]]*\]", key):  # "[Advertisement]", "[ Share ]"
+        key = key[1:-1].strip()
+    key = re.sub(r"^[\^•·▪◦‣*+–—|>»›-]+\s*", "", key)
+    key = re.sub(r"[\s:.|>»›…—–-]+$", "", key)
     return re.sub(r"\s+", " ", key)
 
 
@@ -332,24 +382,38 @@ def _continues_appeal(line: str) -> bool:
 
 
 def _is_teaser(line: str) -> bool:
-    """A headline, date or section label: short, not a bullet, not ending like a sentence."""
+    """A headline, date or section label, bulleted or not: short, not ending like a sentence."""
+    line = _BULLET.sub("", line.strip())
+    return len(line.split()) <= _TEASER_MAX_WORDS and len(line) <= 140 and not _SENTENCE_END.search(line)
+
+
+def _is_listed_headline(line: str) -> bool:
+    """A bulleted or numbered headline: "- Lumo Cola maker Fizzco names Adaeze Brandt marketing director"."""
     line = line.strip()
-    return (
-        len(line.split()) <= _TEASER_MAX_WORDS and len(line) <= 140
-        and not _SENTENCE_END.search(line) and not _BULLET.match(line)
-    )
+    return bool(_BULLET.match(line)) and len(_BULLET.sub("", line).split()) >= _LISTED_HEADLINE_MIN_WORDS and _is_teaser(line)
 
 
 def _is_widget(line: str) -> bool:
     key = _key(line)
-    return _is_label(key) or _is_social(key) or _is_credit(line) or _is_widget_row(key) or _is_menu(key)
+    return (_is_label(key) or _is_social(key) or _is_credit(line) or _is_widget_row(key) or _is_menu(key)
+            or _is_footer_row(key))
 
 
 def _is_widget_row(key: str) -> bool:
     """Two or more fields, each a label, a social link or a paywall prompt: "Share on Facebook | Tweet"."""
     fields = [f for f in (_key(f) for f in _FIELD_SEPARATOR.split(key)) if f]
     return len(fields) >= 2 and all(
-        _is_label(f) or _is_social(f) or f in _NETWORKS or _PHRASE_RE.search(f) or _is_pitch(f) for f in fields)
+        _is_label(f) or _is_social(f) or f in _NETWORKS or f == "in" or _PHRASE_RE.search(f) or _is_pitch(f)
+        or all(t in _NETWORKS for t in f.split()) for f in fields)
+
+
+def _is_footer_row(key: str) -> bool:
+    """A site footer: three or more fields, at least two of them footer links ("Privacy | Terms"), the
+    rest short (the outlet's name, a copyright): "Port Aldwin Gazette | Terms | Privacy | Cookie settings"."""
+    fields = [f for f in (_key(f) for f in _FIELD_SEPARATOR.split(key)) if f]
+    links = sum(f in _FOOTER_LINKS or f in _LABELS for f in fields)
+    return len(fields) >= 3 and links >= _FOOTER_MIN_LINKS and all(
+        f in _FOOTER_LINKS or f in _LABELS or len(f.split()) <= 10 for f in fields)
 
 
 def _is_menu(key: str) -> bool:
@@ -421,6 +485,31 @@ def classify_lines(text: str) -> list[tuple[str, bool]]:
         if reaches_end or key in _MID_SECTION_HEADERS:
             for j in [i, *run]:
                 drop[j] = True
+
+    # 6. comments: under a comments header, the "Name: text" lines are readers', not the story's.
+    for pos, i in enumerate(nonblank):
+        if not _COMMENTS_HEADER.match(_key(lines[i])):
+            continue
+        drop[i] = True
+        for j in nonblank[pos + 1:]:
+            if _COMMENT_LINE.match(lines[j].strip()) and not _is_dateline(_key(lines[j])):
+                drop[j] = True
+            elif not drop[j]:
+                break
+
+    # 7. a headerless list of headlines at the end of the page (after the story, before footers):
+    # two or more bulleted short lines that read as headlines, not introduced by a line ending in ":".
+    run = []
+    for j in reversed(nonblank):
+        if _is_listed_headline(lines[j]):
+            run.append(j)
+        elif drop[j] and not run:
+            continue
+        else:
+            if len(run) >= 2 and not lines[j].rstrip().endswith(":"):
+                for k in run:
+                    drop[k] = True
+            break
 
     # Datelines and the headline always stay.
     for i in range(n):

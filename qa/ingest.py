@@ -42,7 +42,7 @@ _EMBED_BATCH_PASSAGES = 64
 # Bump when embedding_text() changes, so that existing indexes re-embed.
 _EMBEDDING_TEXT_VERSION = 2
 # Bump when cleaning or metadata rules change, so that unchanged files are cleaned again.
-_CLEANING_VERSION = 6
+_CLEANING_VERSION = 7
 # A title that this many indexed articles carry is a series or site name ("CNN news quiz answer note
 # (2023/01/26)", "Live updates", "Home"), not a headline: it says nothing about a passage, so it is
 # not embedded with it. Two are often one story under one headline (syndicated copies, updates).

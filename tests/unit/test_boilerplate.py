@@ -120,6 +120,26 @@ def test_content_lines_are_kept(line: str) -> None:
         "Copyright 2023 The Associated Press. All rights reserved.",
         "We use cookies to give you the best experience on our website.",
         "Read more: Ten things to know about the budget",
+        # page furniture in forms the written news pages of training/news_qa/pages_3*.json showed
+        "[Advertisement]",
+        "\u2014 Advertisement \u2014",
+        "[Share] [Save] [Print]",
+        "[ Share on Facebook ] [ X ] [ Reddit ] [ Copy link ]",
+        "Share \u2192 Facebook \u00b7 X \u00b7 Email \u00b7 Copy link",
+        "Share: f | X | in | Email",
+        "Privacy policy | Cookie settings | Advertise with us | (c) Port Hallow Gazette Ltd",
+        "The Harlowe Courier | Registered office: 12 Mill Lane, Harlowe | Privacy | Cookies | Contact",
+        "Cookies: We and our 212 partners store data on your device. OK | Settings",
+        "We value your privacy. We and our partners use cookies to personalise content and ads. ACCEPT | MORE OPTIONS",
+        "Free trial: 30 days of Markets North Pro for 1 mark. Start now",
+        "You have 1 free article remaining. Subscribe now to keep reading without limits.",
+        "Reader comments (96)",
+        "Join the conversation (88 comments)",
+        "Comments are closed on this article for legal reasons.",
+        "About the author: Jane Doe covers arts and culture for the Gazette.",
+        "JONAH VESTERGAARD is Screenwire's streaming reporter. Follow him @jvestergaard.",
+        "Don't miss a story. Get the Herald's TV newsletter every weekday. [Sign up free]",
+        "Most read in Crime & Courts",
     ],
 )
 def test_boilerplate_lines_are_dropped(line: str) -> None:
@@ -208,3 +228,36 @@ def test_output_lines_are_input_lines_in_order(text: str) -> None:
     kept = [line for line in out.split("\n") if line]
     assert _is_subsequence(kept, [strip_credit_tail(line) for line in normalised.split("\n") if line])
     assert "\n\n\n" not in out and out == out.strip()
+
+
+def test_readers_comments_under_a_comments_header_are_dropped() -> None:
+    text = ("Venue to close after 68 years\n\nThe Copperline will close in January, its owners said.\n\n"
+            "READER COMMENTS\nHanne B.: Saw my first gig here in 1983. Heartbreaking.\n"
+            "Dev Okoro: The council should buy it.\n\nPrivacy | Terms | Contact")
+    assert drop_boilerplate(text) == "Venue to close after 68 years\n\nThe Copperline will close in January, its owners said."
+
+
+def test_interview_lines_without_a_comments_header_are_kept() -> None:
+    text = ("Minister questioned on budget\n\nThe minister spoke to our reporter.\n\n"
+            "Reporter: Will taxes rise?\nMinister: Not this year, and not next year.")
+    assert drop_boilerplate(text) == text
+
+
+def test_a_list_of_headlines_ending_the_page_is_dropped() -> None:
+    text = ("Cola maker scraps new logo\n\nThe company said the old design returns in November.\n\n"
+            "- Lumo Cola maker Fizzco names new marketing director\n- The best fish and chips in town, ranked\n"
+            "- Harbour Road traffic scheme delayed again")
+    assert drop_boilerplate(text) == "Cola maker scraps new logo\n\nThe company said the old design returns in November."
+
+
+def test_a_list_the_story_introduces_is_kept() -> None:
+    text = ("Cola maker scraps new logo\n\nThe company set out what happens next:\n"
+            "- Old cans return to shops in November\n- Heritage bottles go on sale in October")
+    assert drop_boilerplate(text) == text
+
+
+def test_a_photo_credit_after_a_caption_is_cut() -> None:
+    assert strip_credit_tail("Police vans outside a boathouse on Lake Ostra. (Photo: Johan Breel/Vellmark Press Agency)") == (
+        "Police vans outside a boathouse on Lake Ostra.")
+    assert strip_credit_tail("Lionel Gathercole, pictured in 2021. Photograph: Niels Hardy/Observer") == (
+        "Lionel Gathercole, pictured in 2021.")
