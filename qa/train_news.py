@@ -1,12 +1,12 @@
 """News-page training data for the reader: ``python -m qa.train news --pages P --out Q``.
 
 The reader's other training data (SQuAD 2.0) is Wikipedia prose; what it reads at question time is
-scraped news, cleaned and cut by ingest. ``training/news_qa/pages.json`` and ``pages_2.json`` hold news pages written for
-this project (fictional stories with page boilerplate, bylines and date stamps in many formats) and
-questions about each, answerable ones with their exact answer text and unanswerable ones. This module
-cleans and cuts each page exactly as ingest does (:func:`qa.clean.clean`, :func:`qa.chunk.chunk`)
-and writes SQuAD 2.0 layout, one paragraph per passage, so ``qa.train reader`` and ``qa.train
-calibrate`` read it like SQuAD:
+scraped news, cleaned and cut by ingest. ``training/news_qa/pages.json``, ``pages_2.json`` and
+``pages_3.json`` hold news pages written for this project (fictional stories with page boilerplate,
+bylines and date stamps in many formats) and questions about each, answerable ones with their exact
+answer text and unanswerable ones. This module cleans and cuts each page exactly as ingest does
+(:func:`qa.clean.clean`, :func:`qa.chunk.chunk`) and writes SQuAD 2.0 layout, one paragraph per
+passage, so ``qa.train reader`` and ``qa.train calibrate`` read it like SQuAD:
 
 * an answerable question goes with the first passage that holds its answer; a question whose answer
   the cleaner dropped (it was in boilerplate) is left out and counted;
