@@ -135,6 +135,54 @@ def with_preambles(examples: list[Example], fraction: float, seed: int) -> list[
     return out
 
 
+# Passages beside the right one in each shared-normalisation group (retrieval reads 5; 2 keep it cheap).
+GROUP_RIVALS = 2
+
+
+def rival_groups(examples: list[Example], fraction: float, seed: int) -> list[list[Example]]:
+    """Shared-normalisation groups (Clark and Gardner, 2018): a ``fraction`` of the answerable questions,
+    each with its paragraph first and ``GROUP_RIVALS`` look-alike paragraphs of its article that hold none
+    of its answers. Trained on together, the span scores of the three are normalised as one: a span of
+    a passage that does not answer must score below the right one, as when the answerer compares the
+    best spans of the passages retrieval gives it."""
+    by_article = paragraphs_by_article(examples)
+    rng = random.Random(seed + 2)
+    groups = []
+    for e in examples:
+        if not e.answers or rng.random() >= fraction:
+            continue
+        others = [p for p in distractors(e, by_article[e.article], 3 * GROUP_RIVALS)
+                  if not any(a in p for a in e.answers)][:GROUP_RIVALS]
+        if len(others) == GROUP_RIVALS:
+            groups.append([e, *(Example(f"{e.qid}/rival{i}", e.article, e.question, p, (), -1)
+                                for i, p in enumerate(others))])
+    return groups
+
+
+def group_features(tokenizer, groups: list[list[Example]]) -> list[list[Feature]]:  # noqa: ANN001
+    """Per group, the window of its paragraph that holds the answer, then each rival's first window."""
+    out = []
+    for n, (gold, *rivals) in enumerate(groups):
+        holding = [f for f in featurise(tokenizer, [gold]) if f.start > 0]
+        if holding:
+            out.append([Feature(n, holding[0].window, holding[0].start, holding[0].end),
+                        *(featurise(tokenizer, [r])[0] for r in rivals)])
+    return out
+
+
+def shared_span_loss(start, end, starts, ends, group: int):  # noqa: ANN001, ANN201 - torch tensors
+    """Cross-entropy of the right span's start and end over all the group's windows at once (rows in
+    groups of ``group``, the right window first; "no answer" positions left out)."""
+    import torch
+
+    ce = torch.nn.functional.cross_entropy
+    s, e = start.clone(), end.clone()
+    s[:, 0] = e[:, 0] = -1e4
+    width = s.shape[1]
+    s, e = s.reshape(-1, group * width), e.reshape(-1, group * width)
+    return (ce(s, starts.reshape(-1, group)[:, 0]) + ce(e, ends.reshape(-1, group)[:, 0])) / 2
+
+
 def featurise(tokenizer, examples: list[Example]) -> list[Feature]:  # noqa: ANN001
     features = []
     for i, ex in enumerate(examples):
@@ -205,7 +253,7 @@ def validate(model, examples: list[Example], features: list[Feature], batch_size
 
 def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, lr: float, rank: int,
                  val_articles: list[int], seed: int, limit: int | None, log: Path | None,
-                 missing: float = 0.0, preamble: float = 0.0, init: Path | None = None) -> dict:
+                 missing: float = 0.0, preamble: float = 0.0, shared: float = 0.0, init: Path | None = None) -> dict:
     import torch
     from tokenizers import Tokenizer
     from tqdm import tqdm
@@ -225,11 +273,12 @@ def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, l
     train_ex = train_ex + missing_negatives(train_ex, missing, seed)
     train_ex = train_ex + with_preambles(train_ex, preamble, seed)
     train_f, val_f = featurise(tokenizer, train_ex), featurise(tokenizer, val_ex)
+    groups = group_features(tokenizer, rival_groups(train_ex, shared, seed))
     # the held-back questions again, each led by a sentence of its article: scored apart
     val_pre = with_preambles(val_ex, 1.0, seed + 7)
     val_pre_f = featurise(tokenizer, val_pre)
     print(f"train: {len(train_ex)} questions, {len(train_f)} windows; validation: {len(val_ex)} questions "
-          f"from {sorted({e.article for e in val_ex})}", file=sys.stderr)
+          f"from {sorted({e.article for e in val_ex})}; {len(groups)} shared-normalisation groups", file=sys.stderr)
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if init:  # continue from a trained file (its rank and alpha)
@@ -241,7 +290,8 @@ def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, l
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     rng = random.Random(seed)
-    steps_per_epoch = -(-len(train_f) // batch_size)
+    per_batch = max(1, batch_size // (GROUP_RIVALS + 1))  # groups in one batch
+    steps_per_epoch = -(-len(train_f) // batch_size) + -(-len(groups) // per_batch)
     total = steps_per_epoch * epochs
     warmup = max(1, int(0.06 * total))
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -252,15 +302,24 @@ def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, l
     step = 0
     started = time.time()
     for epoch in range(1, epochs + 1):
-        bar = tqdm(batches(train_f, batch_size, rng), desc=f"epoch {epoch}/{epochs}", unit="batch", file=sys.stderr)
+        order = groups[:]
+        rng.shuffle(order)
+        grouped = [[f for g in order[i:i + per_batch] for f in g] for i in range(0, len(order), per_batch)]
+        plan = [(b, False) for b in batches(train_f, batch_size, rng)]
+        if grouped:  # (without groups, the batch order of earlier runs, seed for seed)
+            plan += [(b, True) for b in grouped]
+            rng.shuffle(plan)
+        bar = tqdm(plan, desc=f"epoch {epoch}/{epochs}", unit="batch", file=sys.stderr)
         running = 0.0
-        for batch in bar:
+        for batch, is_group in bar:
             ids, mask, types = (torch.from_numpy(a).to(device) for a in pad([f.window for f in batch]))
             starts = torch.tensor([f.start for f in batch], device=device)
             ends = torch.tensor([f.end for f in batch], device=device)
             has = (starts > 0).float()
             s_logits, e_logits, a_logits = model(ids, mask, types)
             loss = (ce(s_logits, starts) + ce(e_logits, ends)) / 2 + 0.5 * bce(a_logits, has)
+            if is_group:
+                loss = loss + shared_span_loss(s_logits, e_logits, starts, ends, GROUP_RIVALS + 1)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -284,6 +343,7 @@ def train_reader(data: list[Path], out: Path, *, epochs: int, batch_size: int, l
             "stride": STRIDE, "validation": {k: report[k] for k in (*DECISIONS, "has_answer_f1_forced")},
             "epoch": epoch, "seed": seed, "lr": lr, "batch_size": batch_size,
             "train_questions": len(train_ex), "missing_negatives": missing, "preambles": preamble,
+            "shared_groups": len(groups),
             "init": init.name if init else None, "validation_articles": sorted({e.article for e in val_ex}),
         })
         print(f"wrote {out} (epoch {epoch})", file=sys.stderr)
@@ -571,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
                         "of its article that lacks the answer, as unanswerable")
     r.add_argument("--preamble", type=float, default=0.0,
                    help="add this fraction of the questions again, each led by a sentence of its article")
+    r.add_argument("--shared", type=float, default=0.0,
+                   help="also train this fraction of the answerable questions in shared-normalisation groups: "
+                        "its paragraph and two look-alikes without the answer, span scores normalised together")
     r.add_argument("--init", type=Path, default=None, help="continue training from this model file")
     c = sub.add_parser("calibrate", help="choose the reader's refusal threshold on the held-back articles, "
                                          "each question read among look-alike passages")
@@ -598,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     train_reader(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rank=args.rank,
                  val_articles=args.val_articles, seed=args.seed, limit=args.limit, log=args.log,
-                 missing=args.missing, preamble=args.preamble, init=args.init)
+                 missing=args.missing, preamble=args.preamble, shared=args.shared, init=args.init)
     return 0
 
 

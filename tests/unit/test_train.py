@@ -133,3 +133,36 @@ def test_second_citation_thresholds_bound_rivals_from_same_and_other_articles() 
     wrong = [[_reading(*answer, 3.0), _reading(0, 3, 1.5)]]
     assert second_citation_thresholds([(ex, [TALKS, TURKEY], ex.answers, "answerable")], wrong, [], [],
                                       "answerable", 0.0)["conflict"]["same_article"]["questions"] == 0
+
+
+def test_a_rival_group_is_the_questions_paragraph_then_look_alikes_of_its_article_without_the_answer() -> None:
+    from qa.train import GROUP_RIVALS, rival_groups
+
+    third = "Peshmerga units trained in Erbil for two months. Their commanders praised the instructors."
+    data = [*examples(), Example("q5", "Iraq", "Who praised the instructors?", third, ("commanders",),
+                                 third.index("commanders"))]
+    groups = rival_groups(data, 1.0, seed=4)
+    # q3 is unanswerable and q4's article has one paragraph: no group; the rest get both other Iraq paragraphs
+    assert [g[0].qid for g in groups] == ["q1", "q2", "q5"]
+    for gold, *rivals in groups:
+        assert len(rivals) == GROUP_RIVALS
+        assert {r.context for r in rivals} == {TURKEY, TALKS, third} - {gold.context}
+        assert all(r.answers == () and r.start == -1 and r.question == gold.question for r in rivals)
+    assert rival_groups(data, 0.0, seed=4) == []
+
+
+def test_the_shared_loss_is_low_only_when_the_right_window_holds_the_best_span() -> None:
+    import torch
+
+    from qa.train import shared_span_loss
+
+    def loss(rival_logit: float) -> float:
+        start = torch.zeros(3, 6)
+        end = torch.zeros(3, 6)
+        start[0, 2] = end[0, 3] = 5.0  # the right window's span
+        start[1, 4] = end[1, 4] = rival_logit  # a rival window's span
+        start[:, 0] = end[:, 0] = 50.0  # "no answer" positions take no part
+        return float(shared_span_loss(start, end, torch.tensor([2, 0, 0]), torch.tensor([3, 0, 0]), 3))
+
+    assert loss(-5.0) < 0.15
+    assert loss(5.0) > 0.6 and loss(9.0) > 3.5
