@@ -102,7 +102,7 @@ def missing_negatives(examples: list[Example], fraction: float, seed: int) -> li
     for e in examples:
         if not e.answers or rng.random() >= fraction:
             continue
-        other = [p for p in distractors(e, by_article[e.article], 3) if not any(a in p for a in e.answers)]
+        other = without_answer(e, by_article[e.article], 1, pool=3)
         if other:
             out.append(Example(e.qid + "/missing", e.article, e.question, other[0], (), -1))
     return out
@@ -151,8 +151,7 @@ def rival_groups(examples: list[Example], fraction: float, seed: int) -> list[li
     for e in examples:
         if not e.answers or rng.random() >= fraction:
             continue
-        others = [p for p in distractors(e, by_article[e.article], 3 * GROUP_RIVALS)
-                  if not any(a in p for a in e.answers)][:GROUP_RIVALS]
+        others = without_answer(e, by_article[e.article], GROUP_RIVALS, pool=3 * GROUP_RIVALS)
         if len(others) == GROUP_RIVALS:
             groups.append([e, *(Example(f"{e.qid}/rival{i}", e.article, e.question, p, (), -1)
                                 for i, p in enumerate(others))])
@@ -162,11 +161,10 @@ def rival_groups(examples: list[Example], fraction: float, seed: int) -> list[li
 def group_features(tokenizer, groups: list[list[Example]]) -> list[list[Feature]]:  # noqa: ANN001
     """Per group, the window of its paragraph that holds the answer, then each rival's first window."""
     out = []
-    for n, (gold, *rivals) in enumerate(groups):
+    for gold, *rivals in groups:
         holding = [f for f in featurise(tokenizer, [gold]) if f.start > 0]
         if holding:
-            out.append([Feature(n, holding[0].window, holding[0].start, holding[0].end),
-                        *(featurise(tokenizer, [r])[0] for r in rivals)])
+            out.append([holding[0], *(featurise(tokenizer, [r])[0] for r in rivals)])
     return out
 
 
@@ -432,6 +430,12 @@ def distractors(example: Example, paragraphs: list[str], n: int) -> list[str]:
     return sorted(others, key=lambda p: -len(q & set(content_terms(p))))[:n]
 
 
+def without_answer(example: Example, paragraphs: list[str], n: int, *, pool: int) -> list[str]:
+    """The first ``n`` of the ``pool`` look-alike paragraphs (:func:`distractors`) that hold none of the
+    example's answers: on topic, but the answer is not in them."""
+    return [p for p in distractors(example, paragraphs, pool) if not any(a in p for a in example.answers)][:n]
+
+
 Item = tuple[Example, list[str], tuple[str, ...], str]  # question, passages read, accepted answers, kind
 
 
@@ -448,8 +452,7 @@ def calibration_items(data: list[Path], *, passages: int, val_articles: list[int
         rng.shuffle(group)
         items.append((ex, group, ex.answers, "answerable" if ex.answers else "adversarial"))
         if ex.answers:
-            missing = [p for p in distractors(ex, by_article[ex.article], 3 * passages)
-                       if not any(a in p for a in ex.answers)][:passages]
+            missing = without_answer(ex, by_article[ex.article], passages, pool=3 * passages)
             if len(missing) == passages:
                 items.append((ex, missing, (), "missing"))
     return items
